@@ -1,0 +1,193 @@
+package io.httpdiag.http.internal;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * A message body framed by Content-Length, chunked coding, or the end of the connection, read from
+ * an {@link HttpReader}. Reports EOF of the body (not of the connection): at EOF the connection is
+ * positioned at the next message. A framing error, a truncated body or any I/O error leaves the
+ * stream {@link #failed()} and the connection unusable.
+ *
+ * <p>{@link #close()} does not drain or close anything: the owner decides (the server drains a
+ * bounded amount, the client discards the connection, like Go).
+ *
+ * <p>Not thread-safe.
+ */
+public final class BodyInputStream extends InputStream {
+  /** Framing kinds. */
+  public static final int FIXED = 0;
+  public static final int CHUNKED = 1;
+  public static final int UNTIL_CLOSE = 2;
+
+  private final HttpReader reader;
+  private final int framing;
+  private final long contentLength;
+  private final int maxTrailerBytes;
+  private long remaining; // FIXED: bytes left; CHUNKED: bytes left in current chunk (-1 before the first)
+  private long bytesRead;
+  private boolean eof;
+  private boolean failed;
+  private boolean closed;
+  private final int[] extensionBudget = {HttpReader.CHUNK_EXTENSION_BUDGET};
+  private byte[] single;
+
+  public BodyInputStream(HttpReader reader, int framing, long contentLength, int maxTrailerBytes) {
+    this.reader = reader;
+    this.framing = framing;
+    this.contentLength = contentLength;
+    this.maxTrailerBytes = maxTrailerBytes;
+    this.remaining = framing == FIXED ? contentLength : framing == CHUNKED ? -1 : Long.MAX_VALUE;
+    this.eof = framing == FIXED && contentLength == 0;
+  }
+
+  /** A body with the framing the head describes; {@code noBody} for HEAD responses, 1xx, 204, 304. */
+  public static BodyInputStream forHead(HttpReader reader, Head head, boolean noBody, boolean request,
+      int maxTrailerBytes) {
+    if (noBody) {
+      return new BodyInputStream(reader, FIXED, 0, maxTrailerBytes);
+    }
+    if (head.chunked) {
+      return new BodyInputStream(reader, CHUNKED, -1, maxTrailerBytes);
+    }
+    if (head.contentLength >= 0) {
+      return new BodyInputStream(reader, FIXED, head.contentLength, maxTrailerBytes);
+    }
+    // A request without framing has no body (RFC 9112 section 6.3); a response runs to the close.
+    return request ? new BodyInputStream(reader, FIXED, 0, maxTrailerBytes)
+        : new BodyInputStream(reader, UNTIL_CLOSE, -1, maxTrailerBytes);
+  }
+
+  @Override
+  public int read() throws IOException {
+    if (single == null) {
+      single = new byte[1];
+    }
+    int n = read(single, 0, 1);
+    return n <= 0 ? -1 : single[0] & 0xff;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    if (closed) {
+      throw new IOException("body closed");
+    }
+    if (failed) {
+      throw new IOException("body unreadable after an earlier error");
+    }
+    if (eof) {
+      return -1;
+    }
+    if (len == 0) {
+      return 0;
+    }
+    try {
+      return framing == CHUNKED ? readChunked(b, off, len) : readPlain(b, off, len);
+    } catch (IOException | RuntimeException e) {
+      failed = true;
+      throw e;
+    }
+  }
+
+  private int readPlain(byte[] b, int off, int len) throws IOException {
+    int n = reader.read(b, off, (int) Math.min(len, remaining));
+    if (n < 0) {
+      if (framing == UNTIL_CLOSE) {
+        eof = true;
+        return -1;
+      }
+      throw new EOFException("connection closed after " + bytesRead + " of " + contentLength + " body bytes");
+    }
+    bytesRead += n;
+    remaining -= n;
+    if (remaining == 0) {
+      eof = true;
+    }
+    return n;
+  }
+
+  private int readChunked(byte[] b, int off, int len) throws IOException {
+    if (remaining <= 0) {
+      if (remaining == 0) {
+        reader.readChunkEnd();
+      }
+      remaining = reader.readChunkSize(extensionBudget);
+      if (remaining == 0) {
+        reader.readTrailers(maxTrailerBytes);
+        eof = true;
+        return -1;
+      }
+    }
+    int n = reader.read(b, off, (int) Math.min(len, remaining));
+    if (n < 0) {
+      throw new EOFException("connection closed inside chunked body after " + bytesRead + " bytes");
+    }
+    bytesRead += n;
+    remaining -= n;
+    return n;
+  }
+
+  @Override
+  public int available() {
+    if (eof || failed || closed) {
+      return 0;
+    }
+    return (int) Math.min(reader.buffered(), framing == CHUNKED ? Math.max(remaining, 0) : remaining);
+  }
+
+  /**
+   * Reads and discards up to {@code limit} more bytes. Returns true if the body ended within it
+   * (the connection can be reused), false otherwise. Never throws: an error returns false.
+   */
+  public boolean drain(long limit) {
+    if (eof) {
+      return true;
+    }
+    if (failed || closed) {
+      return false;
+    }
+    byte[] scratch = new byte[(int) Math.min(8192, Math.max(limit, 1))];
+    long budget = limit;
+    try {
+      while (budget >= 0) {
+        int n = read(scratch, 0, scratch.length);
+        if (n < 0) {
+          return true;
+        }
+        budget -= n;
+      }
+      return eof;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Whether every byte of the body was read (the next message can follow on the connection). */
+  public boolean eof() {
+    return eof;
+  }
+
+  public boolean failed() {
+    return failed;
+  }
+
+  public long bytesRead() {
+    return bytesRead;
+  }
+
+  /** The declared length, or -1 when chunked or delimited by close. */
+  public long contentLength() {
+    return contentLength;
+  }
+
+  /** Whether the body ends only when the connection closes. */
+  public boolean untilClose() {
+    return framing == UNTIL_CLOSE;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+}
