@@ -20,7 +20,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -238,6 +242,39 @@ class ServeMuxServerTest {
     }
     String line = lines.poll(10, TimeUnit.SECONDS);
     assertTrue(line.contains("\"GET /panic HTTP/1.1\" 500 "), line);
+  }
+
+  @Test
+  void recoverLogsTheExceptionWithItsStack() throws Exception {
+    List<LogRecord> records = new CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture = new java.util.logging.Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        records.add(r);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger jul = Logger.getLogger(Server.class.getName());
+    jul.addHandler(capture);
+    try {
+      IllegalStateException boom = new IllegalStateException("boom");
+      start(Middleware.recover().wrap((w, r) -> {
+        throw boom;
+      }));
+      assertEquals(500, get("/panic").statusCode());
+      Await.until(WAIT, () -> records.stream().anyMatch(r -> r.getThrown() == boom), records::toString);
+      LogRecord panic = records.stream().filter(r -> r.getThrown() == boom).findFirst().orElseThrow();
+      assertEquals(Level.SEVERE, panic.getLevel());
+      assertTrue(panic.getMessage().matches("http: panic serving 127\\.0\\.0\\.1:\\d+: java.lang.IllegalStateException: boom"),
+          panic.getMessage());
+    } finally {
+      jul.removeHandler(capture);
+    }
   }
 
   private void start(Handler h) throws IOException {
