@@ -56,9 +56,19 @@ final class MaxBytesHandler implements Handler {
 
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
+      if (hit) {
+        throw new IOException(TOO_LARGE);
+      }
+      int b = in.read();
+      if (b < 0) {
+        return -1;
+      }
+      if (remaining == 0) {
+        hit = true;
+        throw new IOException(TOO_LARGE);
+      }
+      remaining--;
+      return b;
     }
 
     @Override

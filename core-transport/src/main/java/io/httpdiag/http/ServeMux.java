@@ -49,15 +49,16 @@ public final class ServeMux implements Handler {
       throw new NullPointerException("handler for " + pattern);
     }
     Pattern p = Pattern.parse(pattern);
+    Route route = new Route(p, handler, callerLocation());
     lock.lock();
     try {
       Routes cur = routes;
       for (Route e : cur.all()) {
         if (p.conflictsWith(e.pattern)) {
-          throw conflict(p, e.pattern);
+          throw conflict(route, e);
         }
       }
-      routes = cur.with(new Route(p, handler));
+      routes = cur.with(route);
     } finally {
       lock.unlock();
     }
@@ -150,23 +151,36 @@ public final class ServeMux implements Handler {
     return h.toLowerCase(Locale.ROOT);
   }
 
-  private static IllegalArgumentException conflict(Pattern p1, Pattern p2) {
+  private static IllegalArgumentException conflict(Route r1, Route r2) {
+    Pattern p1 = r1.pattern;
+    Pattern p2 = r2.pattern;
     Pattern.Rel rel = p1.comparePathsAndMethods(p2);
     String why = rel == Pattern.Rel.EQUIVALENT
         ? p1 + " matches the same requests as " + p2
         : p1 + " and " + p2 + " both match some paths, like \"" + p1.commonPath(p2)
             + "\", but neither is more specific than the other";
-    return new IllegalArgumentException(
-        "pattern \"" + p1 + "\" conflicts with pattern \"" + p2 + "\": " + why);
+    return new IllegalArgumentException("pattern \"" + p1 + "\" (registered at " + r1.location
+        + ") conflicts with pattern \"" + p2 + "\" (registered at " + r2.location + "): " + why);
+  }
+
+  /** The caller of {@link #handle}, as "File.java:42", for conflict messages (Go names both call sites). */
+  private static String callerLocation() {
+    return StackWalker.getInstance().walk(frames -> frames
+        .filter(f -> !f.getClassName().equals(ServeMux.class.getName()))
+        .findFirst()
+        .map(f -> f.getFileName() + ":" + f.getLineNumber())
+        .orElse("?"));
   }
 
   private static final class Route {
     final Pattern pattern;
     final Handler handler;
+    final String location;
 
-    Route(Pattern pattern, Handler handler) {
+    Route(Pattern pattern, Handler handler, String location) {
       this.pattern = pattern;
       this.handler = handler;
+      this.location = location;
     }
   }
 
