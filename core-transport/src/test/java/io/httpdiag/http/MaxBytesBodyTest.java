@@ -24,4 +24,12 @@ class MaxBytesBodyTest {
     assertEquals("http: request body too large", e.getMessage());
     assertThrows(IOException.class, () -> in.read(new byte[8], 0, 8));
   }
+
+  @Test
+  void byteReadsFailOnTheByteAfterTheLimit() throws IOException {
+    MaxBytesHandler.LimitedBody in = new MaxBytesHandler.LimitedBody(new ByteArrayInputStream(new byte[] {1, 2, 3}), 2);
+    assertEquals(1, in.read());
+    assertEquals(2, in.read());
+    assertThrows(IOException.class, in::read);
+  }
 }
