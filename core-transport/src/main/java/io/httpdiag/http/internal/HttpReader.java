@@ -144,6 +144,9 @@ public final class HttpReader {
             if (lineLen == 0) {
               throw new ProtocolException(400, "bare LF line ending");
             }
+            if (scan + 1 - pos > maxHeaderBytes + 4) {
+              throw new ProtocolException(431, "header section larger than " + maxHeaderBytes + " bytes");
+            }
             return scan + 1;
           }
           if (request && lineStart == pos && lineLen > maxHeaderBytes) {
