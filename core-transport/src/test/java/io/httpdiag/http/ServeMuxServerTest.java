@@ -32,12 +32,10 @@ import org.junit.jupiter.api.Test;
 class ServeMuxServerTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
   private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-  private final CountDownLatch testDone = new CountDownLatch(1); // releases handlers parked by a test
   private Server server;
 
   @AfterEach
   void noLeakedConnections() throws Exception {
-    testDone.countDown();
     if (server != null) {
       server.close();
       Await.until(WAIT, () -> server.openConnections() == 0, () -> server.openConnections() + " connections open");
