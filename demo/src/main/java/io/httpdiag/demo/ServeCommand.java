@@ -1,6 +1,7 @@
 package io.httpdiag.demo;
 
 import io.httpdiag.http.Handler;
+import io.httpdiag.http.ServeMux;
 import io.httpdiag.http.Server;
 import java.io.IOException;
 import java.io.InputStream;
@@ -77,41 +78,32 @@ final class ServeCommand {
   }
 
   static Handler routes() {
-    return (w, r) -> {
-      switch (r.path()) {
-        case "/":
-          w.headers().set("Content-Type", "text/plain; charset=utf-8");
-          w.write("Hello, World!");
-          break;
-        case "/echo":
-          try (InputStream in = r.body()) {
-            w.headers().set("Content-Type", r.headers().get("Content-Type") == null ? "application/octet-stream"
-                : r.headers().get("Content-Type"));
-            in.transferTo(w.body());
-          }
-          break;
-        case "/slow": {
-          long ms = parse(r.queryParam("ms"), 1000);
-          Thread.sleep(Math.min(ms, 600_000));
-          w.write("slept " + ms + " ms\n");
-          break;
-        }
-        case "/bytes": {
-          long n = parse(r.queryParam("n"), 1024);
-          w.headers().set("Content-Type", "application/octet-stream");
-          w.headers().set("Content-Length", Long.toString(n));
-          byte[] chunk = new byte[(int) Math.min(n, 64 * 1024)];
-          java.util.Arrays.fill(chunk, (byte) 'x');
-          for (long left = n; left > 0; left -= chunk.length) {
-            w.write(chunk, 0, (int) Math.min(left, chunk.length));
-          }
-          break;
-        }
-        default:
-          w.writeHeader(404);
-          w.write("404 page not found\n");
+    ServeMux mux = new ServeMux();
+    mux.handle("GET /{$}", (w, r) -> {
+      w.headers().set("Content-Type", "text/plain; charset=utf-8");
+      w.write("Hello, World!");
+    });
+    mux.handle("/echo", (w, r) -> {
+      String type = r.headers().get("Content-Type");
+      w.headers().set("Content-Type", type == null ? "application/octet-stream" : type);
+      r.body().transferTo(w.body());
+    });
+    mux.handle("/slow", (w, r) -> {
+      long ms = parse(r.queryParam("ms"), 1000);
+      Thread.sleep(Math.min(ms, 600_000));
+      w.write("slept " + ms + " ms\n");
+    });
+    mux.handle("/bytes", (w, r) -> {
+      long n = parse(r.queryParam("n"), 1024);
+      w.headers().set("Content-Type", "application/octet-stream");
+      w.headers().set("Content-Length", Long.toString(n));
+      byte[] chunk = new byte[(int) Math.min(n, 64 * 1024)];
+      java.util.Arrays.fill(chunk, (byte) 'x');
+      for (long left = n; left > 0; left -= chunk.length) {
+        w.write(chunk, 0, (int) Math.min(left, chunk.length));
       }
-    };
+    });
+    return mux;
   }
 
   private static long parse(String v, long dflt) {
