@@ -14,7 +14,7 @@ class AttachIT {
     ChildJvm.Started app = ChildJvm.simulated().args("--wait", "fresh", "reused").start();
     try {
       app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(30));
-      // Trace is already loaded: the main class links against it before waiting.
+      // Trace is loaded and initialized before the child waits: the attach must retransform it.
       ChildJvm.Result cli = cli("attach", Long.toString(app.pid()), "log=full");
       assertEquals(0, cli.exitCode, cli.toString());
       assertEquals(List.of("httpdiag: attached to " + app.pid() + " with log=full; its output goes to that JVM's stderr or log.file"),

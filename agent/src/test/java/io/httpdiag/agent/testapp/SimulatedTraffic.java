@@ -27,6 +27,8 @@ public final class SimulatedTraffic {
     for (String arg : args) {
       switch (arg) {
         case "--wait":
+          // Load and initialize Trace first, so an attach has to retransform an already loaded class.
+          Class.forName("io.httpdiag.http.internal.Trace");
           System.out.println("testapp: waiting");
           System.out.flush();
           String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
