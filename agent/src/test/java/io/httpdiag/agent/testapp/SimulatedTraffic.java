@@ -43,7 +43,12 @@ public final class SimulatedTraffic {
         case "server": server(); break;
         case "failed": failed(); break;
         case "closeIdle": Trace.clientConnClosed(1, "idleTimeout"); break;
-        default: throw new IllegalArgumentException("unknown scenario " + arg);
+        default:
+          if (arg.startsWith("repeat=")) {
+            repeat(Integer.parseInt(arg.substring("repeat=".length())));
+            break;
+          }
+          throw new IllegalArgumentException("unknown scenario " + arg);
       }
     }
     if (awaitPoolStats) awaitPoolStats();
@@ -131,6 +136,29 @@ public final class SimulatedTraffic {
     ConnectException refused = new ConnectException("Connection refused");
     Trace.connectDone(null, ex, 0, "127.0.0.1:9", refused);
     Trace.exchangeFailed(null, ex, refused);
+  }
+
+  /** Runs {@code n} pooled exchanges on one connection, twice, and prints the mean cost of the second run. */
+  static void repeat(int n) {
+    long conn = Trace.newConnectionId();
+    long nanos = 0;
+    for (int round = 0; round < 2; round++) {
+      long start = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        long ex = Trace.newExchangeId();
+        Trace.clientExchangeStart(null, ex, "GET", "http://127.0.0.1:8080/api?i=" + i, 0);
+        Trace.getConn(null, ex, "127.0.0.1:8080");
+        Trace.gotConn(null, ex, conn, true, true, 1000, 1000, i + 1);
+        Trace.wroteHeaders(null, ex);
+        Trace.wroteRequest(null, ex, 0, null);
+        Trace.gotFirstResponseByte(null, ex);
+        Trace.gotResponseHeaders(null, ex, 200, 13);
+        Trace.bodyEnd(null, ex, conn, 13, 13, true, "eof");
+        Trace.putIdleConn(null, ex, conn, "ok");
+      }
+      nanos = System.nanoTime() - start;
+    }
+    System.out.println("testapp: perExchangeNanos=" + nanos / n);
   }
 
   /** Waits (deadline 20 s) until JFR emitted a httpdiag.PoolStats event, via an in-process stream. */
