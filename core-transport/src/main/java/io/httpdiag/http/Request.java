@@ -38,6 +38,8 @@ public final class Request {
   private final Object cancelLock = new Object();
   private volatile boolean canceled;
   private List<Runnable> cancelCallbacks; // guarded by cancelLock
+  /** Server side: called once when the handler first shows interest in cancellation. */
+  private Runnable cancelInterest;
 
   private Request(Builder b) {
     this.method = b.method;
@@ -205,11 +207,25 @@ public final class Request {
   }
 
   public boolean isCanceled() {
+    noteCancelInterest();
     return canceled;
+  }
+
+  void setCancelInterest(Runnable r) {
+    this.cancelInterest = r;
+  }
+
+  private void noteCancelInterest() {
+    Runnable r = cancelInterest;
+    if (r != null) {
+      cancelInterest = null;
+      r.run();
+    }
   }
 
   /** Runs {@code callback} once on cancellation, at once if already canceled, on the cancelling thread. */
   public void onCancel(Runnable callback) {
+    noteCancelInterest();
     synchronized (cancelLock) {
       if (!canceled) {
         if (cancelCallbacks == null) {

@@ -41,6 +41,22 @@ public final class HttpReader {
     this.buf = new byte[bufferSize];
   }
 
+  /**
+   * Puts bytes read from the connection by someone else (the server's disconnect watcher) in
+   * front of the buffer. Only valid when nothing is buffered.
+   */
+  public void unread(byte[] b, int off, int len) {
+    if (pos != lim) {
+      throw new IllegalStateException("unread with " + (lim - pos) + " bytes still buffered");
+    }
+    if (buf.length < len) {
+      buf = new byte[len];
+    }
+    System.arraycopy(b, off, buf, 0, len);
+    pos = 0;
+    lim = len;
+  }
+
   /** Bytes already buffered and not yet consumed. */
   public int buffered() {
     return lim - pos;

@@ -3,6 +3,8 @@ package io.httpdiag.http.internal;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -16,6 +18,28 @@ public final class Threads {
   private static final AtomicLong counter = new AtomicLong();
 
   private Threads() {}
+
+  /**
+   * A shared timer for deadlines that cannot be enforced by a socket timeout (write deadlines,
+   * handler timeouts). One daemon platform thread, created on first use; tasks must be tiny.
+   */
+  public static ScheduledExecutorService timer() {
+    return TimerHolder.TIMER;
+  }
+
+  private static final class TimerHolder {
+    static final ScheduledExecutorService TIMER = newTimer();
+
+    private static ScheduledExecutorService newTimer() {
+      ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread thread = new Thread(r, "httpdiag-timer");
+        thread.setDaemon(true);
+        return thread;
+      });
+      t.setRemoveOnCancelPolicy(true);
+      return t;
+    }
+  }
 
   /** True when threads started here are virtual threads. */
   public static boolean virtual() {
