@@ -154,8 +154,7 @@ final class Exchange {
 
   private void awaitFirstByte(PersistConn pc) throws IOException {
     if (!pc.reader.awaitByte()) {
-      throw new EOFException("server closed the connection before any response byte"
-          + (pc.requests > 1 ? " (a reused connection, request " + pc.requests + " on it)" : ""));
+      throw new EOFException("server closed the connection before any response byte" + reusedNote(pc));
     }
     gotFirstByte = true;
     Trace.gotFirstResponseByte(trace, id);
@@ -230,8 +229,9 @@ final class Exchange {
         pc.out.flush();
       }
     } catch (IOException e) {
-      Trace.wroteRequest(trace, id, 0, e);
-      throw e;
+      IOException w = writeFailed(pc, e);
+      Trace.wroteRequest(trace, id, 0, w);
+      throw w;
     }
     Trace.wroteHeaders(trace, id);
     if (coalesce) {
@@ -254,13 +254,25 @@ final class Exchange {
       }
       pc.out.flush();
     } catch (IOException e) {
-      Trace.wroteRequest(trace, id, written, e);
-      throw e;
+      IOException w = writeFailed(pc, e);
+      Trace.wroteRequest(trace, id, written, w);
+      throw w;
     } finally {
       closeStreamBody();
     }
     wroteWholeBody = true;
     Trace.wroteRequest(trace, id, written, null);
+  }
+
+  private static IOException writeFailed(PersistConn pc, IOException e) {
+    if (e instanceof HttpTimeoutException) {
+      return e;
+    }
+    return new IOException("writing the request to " + pc.address + " failed" + reusedNote(pc) + ": " + e.getMessage(), e);
+  }
+
+  private static String reusedNote(PersistConn pc) {
+    return pc.requests > 1 ? " (a reused connection, request " + pc.requests + " on it)" : "";
   }
 
   private long copyStreamBody(OutputStream socketOut) throws IOException {

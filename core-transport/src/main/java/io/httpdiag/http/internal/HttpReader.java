@@ -157,6 +157,10 @@ public final class HttpReader {
             if (lineLen == 0) {
               throw new ProtocolException(400, "bare LF line ending");
             }
+            if (scan + 1 - pos > maxHeaderBytes + 4) {
+              // The limit applies however the head arrived, in one read or many.
+              throw new ProtocolException(431, "header section larger than " + maxHeaderBytes + " bytes");
+            }
             return scan + 1;
           }
           if (request && lineStart == pos && lineLen > maxHeaderBytes) {

@@ -34,6 +34,7 @@ public final class RawServer implements AutoCloseable {
   private final AtomicInteger open = new AtomicInteger();
   private final Set<Integer> remotePorts = ConcurrentHashMap.newKeySet();
   private final List<String> requests = new CopyOnWriteArrayList<>();
+  private final List<String> heads = new CopyOnWriteArrayList<>();
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private final Thread acceptor;
 
@@ -67,6 +68,11 @@ public final class RawServer implements AutoCloseable {
   /** Request heads read so far, "METHOD target", in order. */
   public List<String> requests() {
     return requests;
+  }
+
+  /** Whole request heads read so far, in order. */
+  public List<String> heads() {
+    return heads;
   }
 
   private void acceptLoop() {
@@ -132,6 +138,7 @@ public final class RawServer implements AutoCloseable {
       String h = head.toString(StandardCharsets.ISO_8859_1);
       String first = h.substring(0, h.indexOf("\r\n"));
       requests.add(first.substring(0, first.lastIndexOf(' ')));
+      heads.add(h);
       for (String line : h.split("\r\n")) {
         if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) {
           in.readNBytes(Integer.parseInt(line.substring(15).trim()));
