@@ -41,6 +41,7 @@ final class Exchange {
   private boolean gotFirstByte;
   private boolean wroteWholeBody;
   private String phase = "getting a connection";
+  private final Runnable onCancel = this::abort;
   private byte[] wbuf; // the connection's write buffer while encoding
   private int wpos;
 
@@ -65,7 +66,7 @@ final class Exchange {
   Response run(String hostPort) throws IOException {
     Trace.clientExchangeStart(trace, id, req.method(), req.uri().toString(),
         deadline == 0 ? 0 : Math.max(1, deadline - System.nanoTime()));
-    cancelOn.onCancel(this::abort);
+    cancelOn.onCancel(onCancel);
     PersistConn pc = null;
     try {
       pc = t.getConn(this, hostPort);
@@ -481,10 +482,15 @@ final class Exchange {
    * The exchange no longer owns its connection; later cancellation does nothing. Returns whether
    * it had been canceled first (the connection must then be discarded).
    */
-  synchronized boolean finish() {
-    finished = true;
-    conn = null;
-    dialing = null;
-    return aborted;
+  boolean finish() {
+    boolean wasAborted;
+    synchronized (this) {
+      finished = true;
+      conn = null;
+      dialing = null;
+      wasAborted = aborted;
+    }
+    cancelOn.removeOnCancel(onCancel);
+    return wasAborted;
   }
 }

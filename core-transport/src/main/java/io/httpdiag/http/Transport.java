@@ -267,7 +267,9 @@ public final class Transport implements AutoCloseable {
       lock.lock();
       try {
         hp.conns--;
+        if (hp.waiting > 0) {
         hp.available.signal();
+      }
       } finally {
         lock.unlock();
       }
@@ -343,7 +345,9 @@ public final class Transport implements AutoCloseable {
         hp.conns--;
         discards[reasonIndex(result)]++;
       }
-      hp.available.signal();
+      if (hp.waiting > 0) {
+        hp.available.signal();
+      }
     } finally {
       lock.unlock();
     }
@@ -364,7 +368,9 @@ public final class Transport implements AutoCloseable {
       HostPool hp = hosts.get(pc.key);
       hp.conns--;
       discards[reasonIndex(reason)]++;
-      hp.available.signal();
+      if (hp.waiting > 0) {
+        hp.available.signal();
+      }
     } finally {
       lock.unlock();
     }

@@ -41,17 +41,26 @@ public final class Nginx implements AutoCloseable {
     this.process = process;
   }
 
+  /** Whether nginx is installed. */
+  public static boolean available() {
+    return Files.isExecutable(Path.of(NGINX));
+  }
+
+  /** Starts nginx, or skips the calling test when it is not installed. */
   public static Nginx start() throws Exception {
-    return start(false);
+    assumeTrue(available(), "nginx not installed at " + NGINX);
+    return launch(false);
   }
 
   /** Also listens with TLS; {@link #certificatePem()} is the certificate to trust. */
   public static Nginx startTls() throws Exception {
-    return start(true);
+    assumeTrue(available(), "nginx not installed at " + NGINX);
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl not installed");
+    return launch(true);
   }
 
-  private static Nginx start(boolean tls) throws Exception {
-    assumeTrue(Files.isExecutable(Path.of(NGINX)), "nginx not installed at " + NGINX);
+  /** Starts nginx (no JUnit needed: the benchmark uses this); fails when it cannot. */
+  public static Nginx launch(boolean tls) throws Exception {
     Path dir = Files.createTempDirectory("httpdiag-nginx");
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x")); // workers may run as nobody
     Path html = Files.createDirectories(dir.resolve("html"));
@@ -62,7 +71,6 @@ public final class Nginx implements AutoCloseable {
       Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
     }
     if (tls) {
-      assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl not installed");
       Process p = new ProcessBuilder("/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
           "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", dir.resolve("key.pem").toString(), "-out",
           dir.resolve("cert.pem").toString(), "-days", "2", "-subj", "/CN=localhost", "-addext",
@@ -76,7 +84,7 @@ public final class Nginx implements AutoCloseable {
       int port = freePort();
       int tlsPort = tls ? freePort() : -1;
       String d = dir.toString();
-      String conf = "worker_processes 1;\n"
+      String conf = "worker_processes " + Integer.getInteger("httpdiag.nginxWorkers", 1) + ";\n"
           + "error_log " + d + "/error.log info;\n"
           + "pid " + d + "/nginx.pid;\n"
           + "events { worker_connections 4096; }\n"
