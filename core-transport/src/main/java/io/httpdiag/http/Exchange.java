@@ -3,6 +3,7 @@ package io.httpdiag.http;
 import io.httpdiag.http.internal.BodyInputStream;
 import io.httpdiag.http.internal.ChunkedOutputStream;
 import io.httpdiag.http.internal.Head;
+import io.httpdiag.http.internal.Threads;
 import io.httpdiag.http.internal.Trace;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
@@ -11,6 +12,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.util.Arrays;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One attempt at one request on one connection (one tracepoint exchange id): get a connection,
@@ -246,6 +250,16 @@ final class Exchange {
   private void writeBody(PersistConn pc) throws IOException {
     byte[] bytes = req.bodyBytes();
     long written = 0;
+    // Socket timeouts do not cover writes: a server that stops reading would block us past the
+    // deadline, so a timer closes the connection then (Go's write deadline via the conn's timer).
+    ScheduledFuture<?> timer = null;
+    AtomicBoolean fired = new AtomicBoolean();
+    if (deadline != 0) {
+      timer = Threads.timer().schedule(() -> {
+        fired.set(true);
+        pc.close();
+      }, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
     try {
       if (bytes != null) {
         pc.out.write(bytes);
@@ -255,10 +269,15 @@ final class Exchange {
       }
       pc.out.flush();
     } catch (IOException e) {
-      IOException w = writeFailed(pc, e);
+      IOException w = timer != null && !timer.cancel(false) && fired.get()
+          ? new HttpTimeoutException(kind, kind + " (" + Transport.format(budget) + ") elapsed writing the request body")
+          : writeFailed(pc, e);
       Trace.wroteRequest(trace, id, written, w);
       throw w;
     } finally {
+      if (timer != null) {
+        timer.cancel(false);
+      }
       closeStreamBody();
     }
     wroteWholeBody = true;

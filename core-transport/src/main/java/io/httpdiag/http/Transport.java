@@ -268,8 +268,8 @@ public final class Transport implements AutoCloseable {
       try {
         hp.conns--;
         if (hp.waiting > 0) {
-        hp.available.signal();
-      }
+          hp.available.signal();
+        }
       } finally {
         lock.unlock();
       }

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -268,6 +269,21 @@ class ClientFaultTest {
     HttpTimeoutException e = assertThrows(HttpTimeoutException.class, () -> r.body().readAllBytes());
     assertEquals("timeout", e.kind());
     assertEquals("timeout (300ms) elapsed reading the response body", e.getMessage());
+  }
+
+  @Test
+  void serverThatStopsReadingTripsTheClientTimeoutWhileWritingTheBody() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    client = Client.builder().transport(transport).timeout(Duration.ofMillis(300)).build();
+    serve((c, i) -> release.await()); // accepts, never reads: the socket buffers fill up
+    try {
+      byte[] big = new byte[64 << 20];
+      HttpTimeoutException e = assertThrows(HttpTimeoutException.class,
+          () -> client.post(server.url("/"), "application/octet-stream", big));
+      assertEquals("timeout (300ms) elapsed writing the request body", e.getMessage());
+    } finally {
+      release.countDown();
+    }
   }
 
   @Test
