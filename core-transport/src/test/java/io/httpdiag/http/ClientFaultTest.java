@@ -19,8 +19,10 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Protocol faults and connection semantics against a byte-scripted server. */
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang is a failure
 class ClientFaultTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
   private RawServer server;

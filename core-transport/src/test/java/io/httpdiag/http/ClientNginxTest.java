@@ -23,8 +23,10 @@ import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The client against a server not written here: nginx, whose access log shows connection reuse. */
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang is a failure
 class ClientNginxTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
   private Nginx nginx;

@@ -19,8 +19,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The client against core-transport's own Server. */
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang is a failure
 class ClientServerTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private final Set<Long> serverConnections = ConcurrentHashMap.newKeySet();
