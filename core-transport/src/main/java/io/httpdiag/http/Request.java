@@ -238,6 +238,23 @@ public final class Request {
     callback.run();
   }
 
+  /**
+   * Client side: forgets a callback registered with {@link #onCancel} (identity), so a request
+   * sent many times does not accumulate one per exchange.
+   */
+  void removeOnCancel(Runnable callback) {
+    synchronized (cancelLock) {
+      if (cancelCallbacks != null) {
+        for (int i = cancelCallbacks.size() - 1; i >= 0; i--) {
+          if (cancelCallbacks.get(i) == callback) {
+            cancelCallbacks.remove(i);
+            return;
+          }
+        }
+      }
+    }
+  }
+
   @Override
   public String toString() {
     return method + " " + uri;

@@ -32,6 +32,8 @@ public final class BodyInputStream extends InputStream {
   private boolean closed;
   private final int[] extensionBudget = {HttpReader.CHUNK_EXTENSION_BUDGET};
   private byte[] single;
+  private static final byte[] CRLF = {'\r', '\n'};
+  private static final byte[] LAST_CHUNK = {'0', '\r', '\n', '\r', '\n'};
 
   public BodyInputStream(HttpReader reader, int framing, long contentLength, int maxTrailerBytes) {
     this.reader = reader;
@@ -161,6 +163,33 @@ public final class BodyInputStream extends InputStream {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /**
+   * Consumes the rest of the body if every byte of it is already buffered, without blocking, and
+   * returns whether the body ended: Go's early EOF when a chunked body's last chunk has arrived. A
+   * chunked body qualifies only when it ends with a bare "0" chunk and no trailers. Never throws.
+   */
+  public boolean drainBuffered() {
+    if (eof) {
+      return true;
+    }
+    if (failed || closed || framing == UNTIL_CLOSE) {
+      return false;
+    }
+    long rest = Math.max(remaining, 0);
+    if (framing == FIXED) {
+      return rest <= reader.buffered() && drain(rest);
+    }
+    // CHUNKED: [rest of this chunk's data] [CRLF unless before the first chunk] "0" CRLF CRLF
+    int at = (int) Math.min(rest, Integer.MAX_VALUE);
+    if (remaining >= 0) {
+      if (!reader.bufferedMatches(at, CRLF)) {
+        return false;
+      }
+      at += 2;
+    }
+    return reader.bufferedMatches(at, LAST_CHUNK) && drain(Long.MAX_VALUE);
   }
 
   /** Whether every byte of the body was read (the next message can follow on the connection). */

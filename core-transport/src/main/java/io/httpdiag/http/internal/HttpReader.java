@@ -62,6 +62,19 @@ public final class HttpReader {
     return lim - pos;
   }
 
+  /** Whether the buffered, unconsumed bytes at {@code offset} from the read position equal {@code expected}. No I/O. */
+  public boolean bufferedMatches(int offset, byte[] expected) {
+    if (offset < 0 || (long) pos + offset + expected.length > lim) {
+      return false;
+    }
+    for (int i = 0; i < expected.length; i++) {
+      if (buf[pos + offset + i] != expected[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /**
    * Blocks until at least one byte is buffered. Returns false on a clean EOF. Used to wait for the
    * next request on an idle connection, so the idle and header timeouts can be told apart.
@@ -145,6 +158,7 @@ public final class HttpReader {
               throw new ProtocolException(400, "bare LF line ending");
             }
             if (scan + 1 - pos > maxHeaderBytes + 4) {
+              // The limit applies however the head arrived, in one read or many.
               throw new ProtocolException(431, "header section larger than " + maxHeaderBytes + " bytes");
             }
             return scan + 1;
