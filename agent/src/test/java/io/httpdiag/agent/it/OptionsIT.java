@@ -22,7 +22,9 @@ class OptionsIT {
     ChildJvm.Result r = ChildJvm.simulated().agent("log=full,colour=on").args("fresh").run();
     assertEquals(0, r.exitCode, r.toString());
     assertEquals(List.of("httpdiag: unknown option colour=on: expected one of log, log.file, log.format, jfr,"
-        + " instrument.core, instrument.jdk, redact, redact.query, max.exchanges; agent disabled"), r.stderr);
+        + " instrument.core, instrument.jdk, redact, redact.query, max.exchanges, stacks, detect, detect.body,"
+        + " detect.timeouts, detect.churn, detect.clients, detect.body.after, detect.stuck.after; agent disabled"),
+        r.stderr);
   }
 
   @Test
