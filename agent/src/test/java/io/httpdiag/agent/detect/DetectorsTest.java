@@ -1,0 +1,148 @@
+package io.httpdiag.agent.detect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.httpdiag.agent.runtime.ExchangeState;
+import io.httpdiag.agent.runtime.Finding;
+import io.httpdiag.agent.runtime.Findings;
+import io.httpdiag.agent.runtime.Step;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Detectors fed with synthetic exchanges: no agent, no bytecode. */
+class DetectorsTest {
+  private static final long SECOND = 1_000_000_000L;
+
+  @BeforeEach
+  void clear() {
+    Findings.clear();
+  }
+
+  private static ExchangeState exchange(long id, String site) {
+    ExchangeState x = new ExchangeState(id, false, 1_000);
+    x.method = "GET";
+    x.url = "http://svc:8080/items";
+    x.hostPort = "svc:8080";
+    x.callSite = site;
+    x.connectionId = 12;
+    return x;
+  }
+
+  private static List<String> kinds() {
+    return Findings.all().stream().map(f -> f.kind.name()).collect(Collectors.toList());
+  }
+
+  @Test
+  void bodyOpenPastTheThresholdIsReportedOnceThenClosedAfterAll() {
+    BodyDetector d = new BodyDetector(30 * SECOND);
+    ExchangeState x = exchange(1, "com.acme.Inventory.refresh(Inventory.java:88)");
+    x.status = 200;
+    x.contentLength = 4 << 20;
+    x.responseHeadersAt = 2_000;
+    d.inFlight(x, 2_000 + 29 * SECOND);
+    assertEquals(List.of(), kinds(), "not yet 30 s");
+    d.inFlight(x, 2_000 + 31 * SECOND);
+    d.inFlight(x, 2_000 + 61 * SECOND);
+    assertEquals(List.of("BODY_NOT_CLOSED"), kinds());
+    Finding f = Findings.all().get(0);
+    assertEquals(1, f.count(), "reported once");
+    assertTrue(f.title().contains("4.0 MiB declared, connection c12 held"), f.text());
+    assertEquals("com.acme.Inventory.refresh(Inventory.java:88)", f.callSite());
+    x.bodyEnded = true;
+    x.bodyEndAt = 2_000 + 62 * SECOND;
+    x.responseBytes = 4 << 20;
+    d.end(x);
+    assertEquals(List.of("BODY_NOT_CLOSED", "BODY_CLOSED_LATE"), kinds());
+  }
+
+  @Test
+  void bodyClosedEarlyIsReportedOnlyWhenTheConnectionWasLost() {
+    BodyDetector d = new BodyDetector(30 * SECOND);
+    ExchangeState kept = exchange(1, "a.A.a(A.java:1)");
+    kept.bodyEnded = true;
+    kept.closedBy = "close";
+    kept.drained = false;
+    kept.putIdleResult = "ok"; // remainder was buffered: nothing lost
+    d.end(kept);
+    assertEquals(List.of(), kinds());
+    ExchangeState lost = exchange(2, "a.A.b(A.java:2)");
+    lost.bodyEnded = true;
+    lost.closedBy = "close";
+    lost.contentLength = 1 << 20;
+    lost.responseBytes = 1000;
+    lost.putIdleResult = "undrained";
+    d.end(lost);
+    assertEquals(List.of("BODY_CLOSED_EARLY"), kinds());
+    assertTrue(Findings.all().get(0).title().contains("1000 B read, 1023.0 KiB unread"), Findings.texts().toString());
+  }
+
+  @Test
+  void repeatsAggregateByCallSiteAndAreReportedAtPowersOfTen() {
+    TimeoutDetector d = new TimeoutDetector(30 * SECOND);
+    for (int i = 0; i < 250; i++) {
+      ExchangeState x = exchange(i, "a.Loop.run(Loop.java:7)");
+      d.step(x, Step.EXCHANGE_START, 1);
+    }
+    List<Finding> all = Findings.all();
+    assertEquals(1, all.size());
+    assertEquals(250, all.get(0).count());
+    assertEquals(250, Findings.count(Finding.Kind.MISSING_TIMEOUT));
+  }
+
+  @Test
+  void exchangeWithADeadlineIsNotAFinding() {
+    TimeoutDetector d = new TimeoutDetector(30 * SECOND);
+    ExchangeState x = exchange(1, "a.A.a(A.java:1)");
+    x.deadlineNanos = 5 * SECOND;
+    d.step(x, Step.EXCHANGE_START, 1);
+    d.inFlight(x, 100 * SECOND);
+    assertEquals(List.of(), kinds());
+  }
+
+  @Test
+  void serverWithoutHeaderTimeoutIsASlowlorisRisk() {
+    TimeoutDetector d = new TimeoutDetector(30 * SECOND);
+    d.configured("server", "a.Main.main(Main.java:3)", 0, 0, 0, 0, 1 << 20);
+    d.configured("server", "a.Main.main(Main.java:4)", 5 * SECOND, 0, 0, 0, 1 << 20);
+    assertEquals(List.of("MISSING_TIMEOUT"), kinds());
+    assertEquals("a.Main.main(Main.java:3)", Findings.all().get(0).callSite());
+  }
+
+  @Test
+  void transportsBuiltAgainAndAgainAtOneSiteAreClientPerRequest() {
+    ClientCreationDetector d = new ClientCreationDetector();
+    for (int i = 0; i < ClientCreationDetector.THRESHOLD - 1; i++) d.configured("transport", "a.A.call(A.java:9)", 1);
+    d.configured("transport", "b.B.init(B.java:1)", 1);
+    assertEquals(List.of(), kinds());
+    d.configured("transport", "a.A.call(A.java:9)", 1);
+    assertEquals(List.of("CLIENT_PER_REQUEST"), kinds());
+  }
+
+  @Test
+  void dialsBeyondTwiceTheConcurrencyAreChurnButAWarmUpBurstIsNot() {
+    ChurnDetector d = new ChurnDetector();
+    long t = 1;
+    // Warm-up: 50 concurrent exchanges, each dials once.
+    ExchangeState[] burst = new ExchangeState[50];
+    for (int i = 0; i < 50; i++) {
+      burst[i] = exchange(i, "a.A.a(A.java:1)");
+      burst[i].getConnAt = t;
+      d.step(burst[i], Step.GET_CONN, t);
+    }
+    for (ExchangeState x : burst) d.step(x, Step.CONNECT_DONE, ++t);
+    for (ExchangeState x : burst) d.end(x);
+    assertEquals(List.of(), kinds());
+    // Churn: one at a time, a new connection for each.
+    for (int i = 100; i < 200; i++) {
+      ExchangeState x = exchange(i, "a.A.a(A.java:1)");
+      x.getConnAt = ++t;
+      d.step(x, Step.GET_CONN, t);
+      d.step(x, Step.CONNECT_DONE, ++t);
+      d.end(x);
+    }
+    assertEquals(List.of("POOL_CHURN"), kinds());
+  }
+}
