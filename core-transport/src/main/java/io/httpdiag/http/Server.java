@@ -156,6 +156,18 @@ public final class Server implements AutoCloseable {
     return (sslContext != null ? "https://" : "http://") + h + ":" + port() + path;
   }
 
+  /** The effective settings, one line, zero durations spelled "none". */
+  public String settings() {
+    return "readHeaderTimeout=" + show(readHeaderTimeoutNanos) + " readTimeout=" + show(readTimeoutNanos)
+        + " writeTimeout=" + show(writeTimeoutNanos) + " idleTimeout=" + show(idleTimeoutNanos)
+        + " maxHeaderBytes=" + maxHeaderBytes + " tls=" + (sslContext != null)
+        + " threads=" + (Threads.virtual() ? "virtual" : "platform");
+  }
+
+  private static String show(long nanos) {
+    return nanos == 0 ? "none" : Duration.ofNanos(nanos).toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+  }
+
   /** Open connections. */
   public int openConnections() {
     return connections.size();
@@ -211,7 +223,7 @@ public final class Server implements AutoCloseable {
     for (ServerConn c : forced) {
       c.closeNow("shutdownForced");
     }
-    if (!forced.isEmpty()) {
+    if (!forced.isEmpty() && !timeout.isZero()) {
       log.log(System.Logger.Level.WARNING, "shutdown: force-closed {0} active connection(s) after {1}",
           forced.size(), timeout);
     }

@@ -198,8 +198,16 @@ final class ServerConn implements Runnable {
       server.requestServed();
       boolean keepAlive = head.keepAlive() && !server.shuttingDown();
       if (failure != null) {
-        log.log(System.Logger.Level.ERROR, "handler failed for " + head.method + " " + redactedTarget(head.target), failure);
-        w.abort(); // 500 if nothing reached the client; the connection closes either way
+        if (!(failure instanceof BuiltinMiddleware.HandlerAbortedException)) { // recover() logged it already
+          log.log(System.Logger.Level.ERROR, "handler failed for " + head.method + " " + redactedTarget(head.target),
+              failure);
+        }
+        if (failure instanceof BuiltinMiddleware.HandlerAbortedException && w.committed()) {
+          w.closeAfter(); // recover() wrote its 500: send that
+          w.finish();
+        } else {
+          w.abort(); // 500 if nothing reached the client; the connection closes either way
+        }
         keepAlive = false;
       } else {
         if (requestBody.continueUnsent() && !body.eof()) {

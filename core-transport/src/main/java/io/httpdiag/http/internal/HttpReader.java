@@ -436,18 +436,8 @@ public final class HttpReader {
       throw new ProtocolException(400, "invalid chunk size line");
     }
     if (i < end) {
-      // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ); we skip it within a budget.
-      int j = i;
-      while (j < end && (buf[j] == ' ' || buf[j] == '\t')) j++;
-      if (j >= end || buf[j] != ';') {
-        throw new ProtocolException(400, "invalid chunk size line");
-      }
-      for (int k = j; k < end; k++) {
-        int c = buf[k] & 0xff;
-        if ((c < 0x20 && c != '\t') || c == 0x7f) {
-          throw new ProtocolException(400, "control character in chunk extension");
-        }
-      }
+      // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ); validated, then skipped within a budget.
+      checkChunkExtensions(i, end);
       budget[0] -= end - i;
       if (budget[0] < 0) {
         throw new ProtocolException(400, "chunk extensions exceed " + CHUNK_EXTENSION_BUDGET + " bytes");
@@ -455,6 +445,62 @@ public final class HttpReader {
     }
     pos = lf + 1;
     return size;
+  }
+
+  /**
+   * Validates {@code *( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )} in [i, end)
+   * (RFC 9112 section 7.1.1): an empty name or value and an unterminated quoted-string are errors.
+   */
+  private void checkChunkExtensions(int i, int end) throws ProtocolException {
+    while (i < end) {
+      i = skipBws(i, end);
+      if (i >= end || buf[i] != ';') {
+        throw new ProtocolException(400, "invalid chunk size line");
+      }
+      i = skipBws(i + 1, end);
+      int name = i;
+      while (i < end && TOKEN[buf[i] & 0xff]) i++;
+      if (i == name) {
+        throw new ProtocolException(400, "invalid chunk extension name");
+      }
+      i = skipBws(i, end);
+      if (i < end && buf[i] == '=') {
+        i = skipBws(i + 1, end);
+        if (i < end && buf[i] == '"') {
+          i = quotedStringEnd(i + 1, end);
+        } else {
+          int value = i;
+          while (i < end && TOKEN[buf[i] & 0xff]) i++;
+          if (i == value) {
+            throw new ProtocolException(400, "invalid chunk extension value");
+          }
+        }
+      }
+    }
+  }
+
+  /** Index just past the closing quote of a quoted-string whose content starts at {@code i}. */
+  private int quotedStringEnd(int i, int end) throws ProtocolException {
+    while (i < end) {
+      int c = buf[i] & 0xff;
+      if (c == '"') {
+        return i + 1;
+      }
+      if (c == '\\') {
+        i++; // quoted-pair: the next byte is taken literally, but must not be a control character
+        c = i < end ? buf[i] & 0xff : 0;
+      }
+      if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        throw new ProtocolException(400, "control character in chunk extension");
+      }
+      i++;
+    }
+    throw new ProtocolException(400, "unterminated quoted-string in chunk extension");
+  }
+
+  private int skipBws(int i, int end) {
+    while (i < end && (buf[i] == ' ' || buf[i] == '\t')) i++;
+    return i;
   }
 
   /** Consumes the CRLF after chunk data. */

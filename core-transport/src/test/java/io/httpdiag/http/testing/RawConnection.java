@@ -35,6 +35,12 @@ public final class RawConnection implements AutoCloseable {
     return this;
   }
 
+  /** Half-closes: the peer reads EOF after what was sent, and can still answer. */
+  public RawConnection shutdownOutput() throws IOException {
+    socket.shutdownOutput();
+    return this;
+  }
+
   /** Reads until the peer closes, or {@code timeout} passes; returns everything received so far. */
   public String readUntilClose(Duration timeout) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();

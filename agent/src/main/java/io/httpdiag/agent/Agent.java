@@ -1,0 +1,78 @@
+package io.httpdiag.agent;
+
+import java.io.File;
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.InvocationTargetException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.util.Properties;
+import java.util.jar.JarFile;
+
+/**
+ * Entry point of {@code -javaagent:httpdiag-agent.jar=options} and of dynamic attach. Puts this jar
+ * on the bootstrap search path first, then loads the installer through the bootstrap loader, so the
+ * runtime that advice calls exists exactly once and is visible from every loader (the JDK HttpClient
+ * is defined by the platform loader). Does nothing else; never throws; at most one line on failure.
+ */
+public final class Agent {
+  private static final String INSTALLER = "io.httpdiag.agent.instrument.Installer";
+  private static final String CONFIG = "io.httpdiag.agent.runtime.Config";
+  private static final String RUNTIME_PROBE = "io.httpdiag.agent.runtime.Events";
+
+  private Agent() {}
+
+  public static void premain(String agentArgs, Instrumentation inst) {
+    start(agentArgs, inst, false);
+  }
+
+  public static void agentmain(String agentArgs, Instrumentation inst) {
+    start(agentArgs, inst, true);
+  }
+
+  private static void start(String agentArgs, Instrumentation inst, boolean dynamic) {
+    try {
+      // Before any ByteBuddy class loads: the Nexus would need sun.misc.Unsafe (a warning on JDK 25).
+      System.setProperty("net.bytebuddy.nexus.disabled", "true");
+      File jar = new File(Agent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (!onBootPath()) {
+        // Validate first, so bad options leave the JVM untouched (appending to the boot path makes
+        // JDK 21+ print a CDS warning) and the user sees exactly one line.
+        String error = validate(jar, agentArgs);
+        if (error != null) {
+          System.err.println("httpdiag: " + error + "; agent disabled");
+          return;
+        }
+        inst.appendToBootstrapClassLoaderSearch(new JarFile(jar));
+      }
+      Class.forName(INSTALLER, true, null)
+          .getMethod("install", String.class, Instrumentation.class, boolean.class, String.class)
+          .invoke(null, agentArgs, inst, dynamic, jar.getPath());
+    } catch (Throwable t) {
+      System.err.println("httpdiag: agent failed to start: " + t + "; agent disabled");
+    }
+  }
+
+  /**
+   * Parses the options with a throwaway copy of the runtime's Config in an isolated loader (never
+   * the app loader: a copy there would shadow the boot copy for the app). Returns the error or null.
+   */
+  private static String validate(File jar, String agentArgs) throws Exception {
+    try (URLClassLoader isolated = new URLClassLoader(new URL[] {jar.toURI().toURL()}, null)) {
+      Class.forName(CONFIG, true, isolated).getMethod("parse", String.class, Properties.class)
+          .invoke(null, agentArgs, System.getProperties());
+      return null;
+    } catch (InvocationTargetException e) {
+      if (e.getCause() instanceof IllegalArgumentException) return e.getCause().getMessage();
+      throw e;
+    }
+  }
+
+  private static boolean onBootPath() {
+    try {
+      Class.forName(RUNTIME_PROBE, false, null);
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package io.httpdiag.agent.instrument;
+
+import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
+import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
+
+import io.httpdiag.agent.report.Reporter;
+import io.httpdiag.agent.runtime.Config;
+import io.httpdiag.agent.runtime.Counters;
+import io.httpdiag.agent.runtime.Events;
+import java.io.File;
+import java.lang.instrument.Instrumentation;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.ClassFileLocator;
+import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.utility.JavaModule;
+
+/**
+ * Installs the agent once the jar is on the bootstrap search path: parses the options, starts the
+ * reporters, installs the instrumentations. Loaded by the bootstrap loader (see {@code Agent}), so
+ * everything it touches resolves to the single boot copy. Never throws; prints at most one line.
+ */
+public final class Installer {
+  private static volatile boolean installed;
+
+  private Installer() {}
+
+  /** Called reflectively by {@code Agent.premain}/{@code agentmain}. */
+  public static synchronized void install(String agentArgs, Instrumentation inst, boolean dynamic, String jarPath) {
+    try {
+      if (installed) {
+        System.err.println("httpdiag: agent already installed in this JVM; ignoring the new options " + agentArgs);
+        return;
+      }
+      Config config;
+      try {
+        config = Config.parse(agentArgs, System.getProperties());
+      } catch (IllegalArgumentException e) {
+        System.err.println("httpdiag: " + e.getMessage() + "; agent disabled");
+        return;
+      }
+      installed = true;
+      Events.install(config, Reporter.create(config));
+      if (config.instrumentCore) {
+        // Advice classes are read from the jar: the boot loader offers no class-file resources to ByteBuddy.
+        ClassFileLocator locator = ClassFileLocator.ForJarFile.of(new File(jarPath));
+        agentBuilder()
+            .type(CoreTransportInstrumentation.type())
+            .transform((builder, type, loader, module, domain) -> CoreTransportInstrumentation.apply(builder, locator))
+            .installOn(inst);
+      }
+    } catch (Throwable t) {
+      System.err.println("httpdiag: agent failed to start: " + t + "; agent disabled");
+    }
+  }
+
+  /** Whether {@link #install} succeeded in this JVM. */
+  public static boolean isInstalled() {
+    return installed;
+  }
+
+  private static AgentBuilder agentBuilder() {
+    // The default ignore() skips boot and platform classes; the JDK HttpClient lives there, so replace
+    // it, but keep away from method handles, ourselves and ByteBuddy (relocated into our package).
+    return new AgentBuilder.Default()
+        .disableClassFormatChanges()
+        .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+        .with(AgentBuilder.RedefinitionStrategy.DiscoveryStrategy.Reiterating.INSTANCE)
+        .with(new CountingListener())
+        .ignore(nameStartsWith("java.lang.invoke.")
+            .or(nameStartsWith("io.httpdiag.agent."))
+            .or(nameStartsWith("net.bytebuddy."))
+            .or(nameStartsWith("jdk.internal.reflect."))
+            .or(nameStartsWith("sun.reflect."))
+            .or(isSynthetic()));
+  }
+
+  /** Counts applied transformations and errors into {@link Counters}; tests fail on any error. */
+  static final class CountingListener extends AgentBuilder.Listener.Adapter {
+    @Override
+    public void onTransformation(TypeDescription type, ClassLoader loader, JavaModule module, boolean loaded,
+        DynamicType dynamicType) {
+      Counters.transformations.incrementAndGet();
+      if (CoreTransportInstrumentation.TRACE_CLASS.equals(type.getName())) Counters.traceTransformed = true;
+    }
+
+    @Override
+    public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded, Throwable error) {
+      Counters.transformationErrors.incrementAndGet();
+      Counters.failure(error);
+    }
+  }
+}

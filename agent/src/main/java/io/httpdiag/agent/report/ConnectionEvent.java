@@ -1,0 +1,30 @@
+package io.httpdiag.agent.report;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Event;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Timespan;
+
+/** A client connection being established: dial, then TLS handshake if any. */
+@Name(ConnectionEvent.NAME)
+@Label("HTTP Connection")
+@Category({"HTTP Diagnostics", "Client"})
+@Description("A new client connection: TCP connect and TLS handshake")
+@StackTrace(false)
+public final class ConnectionEvent extends Event {
+  public static final String NAME = "httpdiag.Connection";
+
+  @Label("Connection Id") @Description("0 when the dial failed") public long connectionId;
+  @Label("Exchange Id") @Description("The exchange that dialed") public long exchangeId;
+  @Label("Host") @Description("host:port") public String host;
+  @Label("Address") @Description("The address dialed") public String address;
+  @Label("Connect") @Timespan(Timespan.NANOSECONDS) public long connectDuration;
+  @Label("TLS Protocol") public String tlsProtocol;
+  @Label("TLS Cipher Suite") public String tlsCipherSuite;
+  @Label("ALPN") public String alpn;
+  @Label("TLS Handshake") @Timespan(Timespan.NANOSECONDS) public long tlsDuration;
+  @Label("Error") public String error;
+}

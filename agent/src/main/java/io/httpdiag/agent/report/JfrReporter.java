@@ -1,0 +1,146 @@
+package io.httpdiag.agent.report;
+
+import io.httpdiag.agent.runtime.Events;
+import io.httpdiag.agent.runtime.ExchangeState;
+import io.httpdiag.agent.runtime.PoolStats;
+import io.httpdiag.agent.runtime.Step;
+import jdk.jfr.FlightRecorder;
+
+/**
+ * Turns exchanges into JFR events. An event is begun when its exchange (or dial) starts, so its
+ * start time and duration are the real ones, and committed only when {@code shouldCommit()}. When no
+ * recording runs, the cost is one small allocation per exchange and an {@code isEnabled()} check.
+ */
+final class JfrReporter {
+  private static final long UNSEEN = 0;
+
+  /** Registers the event types and the periodic pool statistics. */
+  void register() {
+    FlightRecorder.register(ExchangeEvent.class);
+    FlightRecorder.register(ConnectionEvent.class);
+    FlightRecorder.register(ServerExchangeEvent.class);
+    FlightRecorder.addPeriodicEvent(PoolStatsEvent.class, JfrReporter::emitPoolStats);
+  }
+
+  void start(ExchangeState x) {
+    if (x.server) {
+      ServerExchangeEvent e = new ServerExchangeEvent();
+      if (e.isEnabled()) {
+        e.begin();
+        x.exchangeEvent = e;
+      }
+    } else {
+      ExchangeEvent e = new ExchangeEvent();
+      if (e.isEnabled()) {
+        e.begin();
+        x.exchangeEvent = e;
+      }
+    }
+  }
+
+  void step(ExchangeState x, Step step) {
+    if (step == Step.CONNECT_START) {
+      ConnectionEvent c = new ConnectionEvent();
+      if (c.isEnabled()) {
+        c.begin();
+        x.connectionEvent = c;
+      }
+    } else if (step == Step.GOT_CONN && !x.reused) {
+      commitConnection(x);
+    }
+  }
+
+  void end(ExchangeState x) {
+    commitConnection(x); // a dial that failed, or whose gotConn never came
+    Object o = x.exchangeEvent;
+    x.exchangeEvent = null;
+    if (o instanceof ExchangeEvent) {
+      ExchangeEvent e = (ExchangeEvent) o;
+      e.end();
+      if (!e.shouldCommit()) return;
+      e.exchangeId = x.id;
+      e.method = x.method;
+      e.url = x.url;
+      e.host = x.hostPort;
+      e.status = x.status;
+      e.connectionId = x.connectionId;
+      e.reused = x.reused;
+      e.wasIdle = x.wasIdle;
+      e.idleTime = x.wasIdle ? Math.max(0, x.idleNanos) : 0;
+      e.dnsDuration = span(x.dnsStartAt, x.dnsDoneAt);
+      e.connectDuration = span(x.connectStartAt, x.connectDoneAt);
+      e.tlsDuration = span(x.tlsStartAt, x.tlsDoneAt);
+      e.waitForConnDuration = span(x.getConnAt, x.gotConnAt);
+      e.firstByteDuration = span(x.wroteRequestAt, x.firstByteAt);
+      e.bodyDuration = span(x.responseHeadersAt, x.bodyEndAt);
+      e.requestBytes = Math.max(0, x.requestBytes);
+      e.responseBytes = Math.max(0, x.responseBytes);
+      e.drained = x.drained;
+      e.outcome = x.outcome();
+      e.error = x.error;
+      e.commit();
+    } else if (o instanceof ServerExchangeEvent) {
+      ServerExchangeEvent e = (ServerExchangeEvent) o;
+      e.end();
+      if (!e.shouldCommit()) return;
+      e.exchangeId = x.id;
+      e.connectionId = x.connectionId;
+      e.method = x.method;
+      e.target = x.url;
+      e.protocol = x.protocol;
+      e.status = x.status;
+      e.handlerDuration = span(x.handlerStartAt, x.handlerEndAt);
+      e.bytesIn = Math.max(0, x.bytesIn);
+      e.bytesOut = Math.max(0, x.bytesOut);
+      e.connectionReused = x.reused;
+      e.keepAlive = x.keepAlive;
+      e.error = x.error;
+      e.commit();
+    }
+  }
+
+  private static void commitConnection(ExchangeState x) {
+    Object o = x.connectionEvent;
+    x.connectionEvent = null;
+    if (!(o instanceof ConnectionEvent)) return;
+    ConnectionEvent c = (ConnectionEvent) o;
+    c.end();
+    if (!c.shouldCommit()) return;
+    c.connectionId = x.connectionId;
+    c.exchangeId = x.id;
+    c.host = x.hostPort;
+    c.address = x.connectAddress;
+    c.connectDuration = span(x.connectStartAt, x.connectDoneAt);
+    c.tlsProtocol = x.tlsProtocol;
+    c.tlsCipherSuite = x.tlsCipherSuite;
+    c.alpn = x.alpn;
+    c.tlsDuration = span(x.tlsStartAt, x.tlsDoneAt);
+    c.error = x.error;
+    c.commit();
+  }
+
+  private static void emitPoolStats() {
+    for (PoolStats.Host h : Events.pool().hosts()) {
+      PoolStatsEvent e = new PoolStatsEvent();
+      e.host = h.hostPort;
+      e.idle = h.idle.get();
+      e.inUse = h.inUse.get();
+      e.dials = h.dials.get();
+      e.reuses = h.reuses.get();
+      e.discardedPoolFull = h.discards("poolFull");
+      e.discardedUndrained = h.discards("undrained");
+      e.discardedConnectionClose = h.discards("connectionClose");
+      e.discardedError = h.discards("error");
+      e.discardedKeepAlivesDisabled = h.discards("keepAlivesDisabled");
+      e.discardedTransportClosed = h.discards("transportClosed");
+      e.closedIdleTimeout = h.discards("idleTimeout");
+      e.closedPeerClosed = h.discards("peerClosed");
+      e.discardedOther = h.discards("other");
+      e.commit();
+    }
+  }
+
+  private static long span(long from, long to) {
+    return from == UNSEEN || to == UNSEEN ? 0 : Math.max(0, to - from);
+  }
+}

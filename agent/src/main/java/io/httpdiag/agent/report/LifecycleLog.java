@@ -1,0 +1,280 @@
+package io.httpdiag.agent.report;
+
+import io.httpdiag.agent.runtime.Config;
+import io.httpdiag.agent.runtime.ExchangeState;
+import io.httpdiag.agent.runtime.Step;
+
+/**
+ * The httptrace-like lifecycle log: greppable lines starting with {@code httpdiag}, times relative
+ * to the exchange start, text or JSON lines. Levels: findings (problems only), summary (+ one line
+ * per exchange), full (+ every step). Formatting runs on the app thread; writing does not
+ * ({@link LogAppender}).
+ *
+ * <p>In full, bodyEnd and putIdleConn share one line ({@code bodyEnd ... -> putIdleConn ok}), printed
+ * when the exchange ends, whichever of the two came last.
+ */
+final class LifecycleLog {
+  private final Config.LogLevel level;
+  private final boolean json;
+  private final LogAppender out;
+
+  LifecycleLog(Config config, LogAppender out) {
+    this.level = config.log;
+    this.json = config.json;
+    this.out = out;
+  }
+
+  void step(ExchangeState x, Step step, long nanos) {
+    if (level != Config.LogLevel.FULL) return;
+    if (step == Step.EXCHANGE_START || step == Step.BODY_END || step == Step.PUT_IDLE_CONN) return;
+    Line l = new Line(json).exchange(x);
+    long elapsed = nanos - x.startNanos;
+    if (step == Step.GET_CONN) {
+      l.event(step.label, elapsed).text(x.method + " " + x.url + " getConn " + x.hostPort, null)
+          .json("method", x.method).json("url", x.url).json("hostPort", x.hostPort);
+      out.append(l.end());
+      return;
+    }
+    if (step == Step.REQUEST_HEADERS_READ) {
+      l.event(step.label, elapsed).text(x.method + " " + x.url + " requestHeadersRead", null)
+          .json("method", x.method).json("target", x.url).conn(x.connectionId)
+          .num("request", x.requestOnConn).kv("protocol", x.protocol);
+      out.append(l.end());
+      return;
+    }
+    l.elapsed(elapsed).event(step.label, elapsed);
+    switch (step) {
+      case DNS_START: l.kv("host", x.dnsHost); break;
+      case DNS_DONE: l.kv("addrs", x.dnsAddresses).kvIf("error", x.error); break;
+      case CONNECT_START: l.kv("addr", x.connectAddress); break;
+      case CONNECT_DONE: l.kv("addr", x.connectAddress).connIf(x.connectionId).kvIf("error", x.error); break;
+      case TLS_HANDSHAKE_START: l.conn(x.connectionId); break;
+      case TLS_HANDSHAKE_DONE:
+        l.kv("protocol", x.tlsProtocol).kv("cipher", x.tlsCipherSuite).kv("alpn", x.alpn).kvIf("error", x.error);
+        break;
+      case GOT_CONN:
+        l.bool("reused", x.reused).bool("wasIdle", x.wasIdle);
+        if (x.wasIdle) l.ms("idle", x.idleNanos);
+        l.conn(x.connectionId);
+        break;
+      case WROTE_REQUEST: l.num("bytes", x.requestBytes).kvIf("error", x.error); break;
+      case GOT_RESPONSE_HEADERS: l.num("status", x.status).num("contentLength", x.contentLength); break;
+      case EXCHANGE_FAILED: l.kv("error", x.error); break;
+      case CANCELED: l.kv("where", x.canceledWhere); break;
+      case TIMEOUT: l.kv("kind", x.timeoutKind); break;
+      case RESPONSE_COMMITTED: l.num("status", x.status); break;
+      case HANDLER_END: l.kvIf("error", x.error); break;
+      case SERVER_EXCHANGE_END:
+        l.num("status", x.status).num("in", x.bytesIn).num("out", x.bytesOut).bool("keepAlive", x.keepAlive);
+        break;
+      default:
+        break;
+    }
+    out.append(l.end());
+  }
+
+  void end(ExchangeState x) {
+    if (level == Config.LogLevel.OFF) return;
+    if (level == Config.LogLevel.FULL && !x.server && (x.bodyEnded || x.putIdleResult != null)) {
+      long at = x.bodyEnded ? x.bodyEndAt : x.putIdleConnAt;
+      Line l = new Line(json).exchange(x).elapsed(at - x.startNanos);
+      if (x.bodyEnded) {
+        l.event("bodyEnd", at - x.startNanos).num("bytes", x.responseBytes).bool("drained", x.drained)
+            .kv("closedBy", x.closedBy).text("->", null);
+      } else {
+        l.event("putIdleConn", at - x.startNanos);
+      }
+      l.text("putIdleConn " + (x.putIdleResult == null ? "unknown" : x.putIdleResult), null)
+          .json("putIdleConn", x.putIdleResult == null ? "unknown" : x.putIdleResult);
+      out.append(l.end());
+    }
+    boolean problem = x.error != null || x.timeoutKind != null;
+    if (level == Config.LogLevel.FINDINGS && !problem) return;
+    out.append(summary(x)); // levels are cumulative: full ends each exchange with its summary line
+  }
+
+  void connection(long connectionId, boolean server, String event, String... kv) {
+    boolean finding = event.equals("badRequest");
+    if (level == Config.LogLevel.OFF || (level != Config.LogLevel.FULL && !finding)) return;
+    Line l = new Line(json).connection(connectionId, server).event(event, -1);
+    for (int i = 0; i + 1 < kv.length; i += 2) {
+      if (kv[i + 1] != null) l.kv(kv[i], kv[i + 1]);
+    }
+    out.append(l.end());
+  }
+
+  /** One line per exchange: outcome and phase timings. */
+  private String summary(ExchangeState x) {
+    Line l = new Line(json).exchange(x).event("exchange", -1)
+        .text(x.method + " " + x.url, null).json("method", x.method).json(x.server ? "target" : "url", x.url);
+    if (x.status != 0) l.num("status", x.status);
+    l.ms("total", x.endAt - x.startNanos);
+    if (x.server) {
+      l.msIf("handler", ExchangeState.between(x.handlerStartAt, x.handlerEndAt))
+          .num("in", x.bytesIn).num("out", x.bytesOut).conn(x.connectionId).bool("reused", x.reused)
+          .bool("keepAlive", x.keepAlive);
+    } else {
+      l.msIf("dns", ExchangeState.between(x.dnsStartAt, x.dnsDoneAt))
+          .msIf("connect", ExchangeState.between(x.connectStartAt, x.connectDoneAt))
+          .msIf("tls", ExchangeState.between(x.tlsStartAt, x.tlsDoneAt))
+          .msIf("waitForConn", ExchangeState.between(x.getConnAt, x.gotConnAt))
+          .msIf("firstByte", ExchangeState.between(x.wroteRequestAt, x.firstByteAt))
+          .msIf("body", ExchangeState.between(x.responseHeadersAt, x.bodyEndAt));
+      if (x.gotConnAt != 0) {
+        l.bool("reused", x.reused).bool("wasIdle", x.wasIdle);
+        if (x.wasIdle) l.ms("idle", x.idleNanos);
+        l.conn(x.connectionId);
+      }
+      if (x.bodyEnded) l.num("bytes", x.responseBytes).bool("drained", x.drained);
+      if (x.putIdleResult != null) l.text("-> putIdleConn " + x.putIdleResult, null).json("putIdleConn", x.putIdleResult);
+    }
+    l.kvIf("timeout", x.timeoutKind).kvIf("canceled", x.canceledWhere).kvIf("error", x.error);
+    if (json) l.json("outcome", x.outcome());
+    return l.end();
+  }
+
+  /** Builds one line in either form. Text: {@code httpdiag #1 +0.02ms event k=v}; JSON: one object. */
+  static final class Line {
+    private final boolean json;
+    private final StringBuilder sb = new StringBuilder(128);
+
+    Line(boolean json) {
+      this.json = json;
+    }
+
+    Line exchange(ExchangeState x) {
+      if (json) {
+        sb.append("{\"httpdiag\":\"").append(x.server ? "server" : "client").append("\",\"exchange\":").append(x.id);
+      } else {
+        sb.append("httpdiag #").append(x.id);
+        if (x.server) sb.append(" server");
+      }
+      return this;
+    }
+
+    Line connection(long connectionId, boolean server) {
+      if (json) {
+        sb.append("{\"httpdiag\":\"").append(server ? "server" : "client").append("\",\"conn\":\"c").append(connectionId)
+            .append('"');
+      } else {
+        sb.append("httpdiag c").append(connectionId).append(server ? " server" : "");
+      }
+      return this;
+    }
+
+    Line elapsed(long nanos) {
+      if (!json) sb.append(" +").append(ms(nanos)).append("ms");
+      return this;
+    }
+
+    Line event(String name, long elapsedNanos) {
+      if (json) {
+        sb.append(",\"event\":\"").append(name).append('"');
+        if (elapsedNanos >= 0) sb.append(",\"elapsedMs\":").append(ms(elapsedNanos));
+      } else if (!name.equals("exchange") && !name.equals("getConn") && !name.equals("requestHeadersRead")) {
+        sb.append(' ').append(name);
+      }
+      return this;
+    }
+
+    /** Text form only. */
+    Line text(String s, Object unused) {
+      if (!json) sb.append(' ').append(s);
+      return this;
+    }
+
+    /** JSON form only. */
+    Line json(String key, String value) {
+      if (json) {
+        sb.append(",\"").append(key).append("\":");
+        quote(value);
+      }
+      return this;
+    }
+
+    Line kv(String key, String value) {
+      if (json) return json(key, value);
+      sb.append(' ').append(key).append('=').append(value);
+      return this;
+    }
+
+    Line kvIf(String key, String value) {
+      return value == null ? this : kv(key, value);
+    }
+
+    Line num(String key, long value) {
+      if (json) {
+        sb.append(",\"").append(key).append("\":").append(value);
+      } else {
+        sb.append(' ').append(key).append('=').append(value);
+      }
+      return this;
+    }
+
+    Line bool(String key, boolean value) {
+      if (json) {
+        sb.append(",\"").append(key).append("\":").append(value);
+      } else {
+        sb.append(' ').append(key).append('=').append(value);
+      }
+      return this;
+    }
+
+    Line ms(String key, long nanos) {
+      if (json) {
+        sb.append(",\"").append(key).append("Ms\":").append(ms(nanos));
+      } else {
+        sb.append(' ').append(key).append('=').append(ms(nanos)).append("ms");
+      }
+      return this;
+    }
+
+    Line msIf(String key, long nanos) {
+      return nanos < 0 ? this : ms(key, nanos);
+    }
+
+    Line conn(long connectionId) {
+      if (json) {
+        sb.append(",\"conn\":\"c").append(connectionId).append('"');
+      } else {
+        sb.append(" conn=c").append(connectionId);
+      }
+      return this;
+    }
+
+    Line connIf(long connectionId) {
+      return connectionId == 0 ? this : conn(connectionId);
+    }
+
+    String end() {
+      if (json) sb.append('}');
+      return sb.toString();
+    }
+
+    private void quote(String s) {
+      if (s == null) {
+        sb.append("null");
+        return;
+      }
+      sb.append('"');
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c == '"' || c == '\\') {
+          sb.append('\\').append(c);
+        } else if (c < 0x20) {
+          sb.append(String.format("\\u%04x", (int) c));
+        } else {
+          sb.append(c);
+        }
+      }
+      sb.append('"');
+    }
+
+    /** Milliseconds with two decimals, e.g. 0.02; negative input prints as 0.00. */
+    static String ms(long nanos) {
+      long hundredths = nanos <= 0 ? 0 : (nanos + 5_000) / 10_000;
+      long frac = hundredths % 100;
+      return (hundredths / 100) + (frac < 10 ? ".0" : ".") + frac;
+    }
+  }
+}

@@ -1,0 +1,150 @@
+package io.httpdiag.agent.runtime;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The agent's options, parsed once at start and immutable afterwards. Sources, in order of
+ * precedence: agent arguments ({@code -javaagent:httpdiag-agent.jar=log=full,jfr=on}), then system
+ * properties {@code httpdiag.<key>}, then defaults. A bad key or value is an
+ * {@link IllegalArgumentException} whose message is the single line the agent prints.
+ */
+public final class Config {
+  public enum LogLevel { OFF, FINDINGS, SUMMARY, FULL }
+
+  /** How the query part of a URL or request target is printed. */
+  public enum QueryRedaction {
+    /** {@code ?<redacted>} */ ALL,
+    /** {@code ?a=<redacted>&b=<redacted>}: parameter names stay */ VALUES,
+    /** printed as is */ OFF
+  }
+
+  /** Header names whose values are always redacted (lower case). */
+  public static final Set<String> DEFAULT_REDACTED_HEADERS = Collections.unmodifiableSet(
+      new TreeSet<>(Arrays.asList("authorization", "cookie", "set-cookie", "proxy-authorization")));
+
+  /** Every key and its accepted values, in documentation order. */
+  public static final Map<String, String> KEYS;
+
+  static {
+    Map<String, String> k = new LinkedHashMap<>();
+    k.put("log", "off|findings|summary|full");
+    k.put("log.file", "a file path");
+    k.put("log.format", "text|json");
+    k.put("jfr", "on|off");
+    k.put("instrument.core", "on|off");
+    k.put("instrument.jdk", "on|off");
+    k.put("redact", "header names separated by ';'");
+    k.put("redact.query", "all|values|off");
+    k.put("max.exchanges", "an integer in 16..1000000");
+    KEYS = Collections.unmodifiableMap(k);
+  }
+
+  public final LogLevel log;
+  /** null: standard error. */
+  public final String logFile;
+  public final boolean json;
+  public final boolean jfr;
+  public final boolean instrumentCore;
+  /** Reserved for the JDK HttpClient instrumentation; validated, not used yet. */
+  public final boolean instrumentJdk;
+  /** Lower-case header names whose values are redacted: the defaults plus {@code redact=}. */
+  public final Set<String> redactedHeaders;
+  public final QueryRedaction redactQuery;
+  /** Hard cap on exchanges tracked at once; more are counted as dropped. */
+  public final int maxExchanges;
+
+  private Config(Map<String, String> v) {
+    log = LogLevel.valueOf(v.getOrDefault("log", "findings").toUpperCase(Locale.ROOT));
+    logFile = v.get("log.file");
+    json = "json".equals(v.getOrDefault("log.format", "text"));
+    jfr = "on".equals(v.getOrDefault("jfr", "on"));
+    instrumentCore = "on".equals(v.getOrDefault("instrument.core", "on"));
+    instrumentJdk = "on".equals(v.getOrDefault("instrument.jdk", "on"));
+    Set<String> headers = new TreeSet<>(DEFAULT_REDACTED_HEADERS);
+    String extra = v.get("redact");
+    if (extra != null) {
+      for (String h : extra.split(";")) {
+        if (!h.trim().isEmpty()) headers.add(h.trim().toLowerCase(Locale.ROOT));
+      }
+    }
+    redactedHeaders = Collections.unmodifiableSet(headers);
+    redactQuery = QueryRedaction.valueOf(v.getOrDefault("redact.query", "all").toUpperCase(Locale.ROOT));
+    maxExchanges = Integer.parseInt(v.getOrDefault("max.exchanges", "4096"));
+  }
+
+  /** The defaults, as if no option were given. */
+  public static Config defaults() {
+    return new Config(Collections.emptyMap());
+  }
+
+  /**
+   * Parses agent arguments ({@code key=value,key=value}) over system properties {@code httpdiag.*}.
+   *
+   * @throws IllegalArgumentException with a one-line message naming the bad option and what is expected
+   */
+  public static Config parse(String agentArgs, Properties systemProperties) {
+    Map<String, String> values = new LinkedHashMap<>();
+    if (systemProperties != null) {
+      for (String name : systemProperties.stringPropertyNames()) {
+        if (name.startsWith("httpdiag.") && !name.startsWith("httpdiag.test.")) {
+          String key = name.substring("httpdiag.".length());
+          values.put(key, check(key, systemProperties.getProperty(name), "-Dhttpdiag." + key + "=" + systemProperties.getProperty(name)));
+        }
+      }
+    }
+    if (agentArgs != null && !agentArgs.trim().isEmpty()) {
+      for (String option : agentArgs.split(",")) {
+        option = option.trim();
+        if (option.isEmpty()) continue;
+        int eq = option.indexOf('=');
+        if (eq <= 0) {
+          throw new IllegalArgumentException("bad option " + option + ": expected key=value with key one of "
+              + String.join(", ", KEYS.keySet()));
+        }
+        String key = option.substring(0, eq).trim();
+        values.put(key, check(key, option.substring(eq + 1).trim(), option));
+      }
+    }
+    return new Config(values);
+  }
+
+  private static String check(String key, String value, String shown) {
+    String expected = KEYS.get(key);
+    if (expected == null) {
+      throw new IllegalArgumentException("unknown option " + shown + ": expected one of "
+          + String.join(", ", KEYS.keySet()));
+    }
+    boolean ok;
+    switch (key) {
+      case "log.file":
+        ok = !value.isEmpty();
+        break;
+      case "redact":
+        ok = value.matches("[!#$%&'*+.^_`|~0-9A-Za-z;-]*");
+        break;
+      case "max.exchanges":
+        ok = value.matches("[0-9]{1,7}") && Integer.parseInt(value) >= 16 && Integer.parseInt(value) <= 1_000_000;
+        break;
+      default:
+        ok = Arrays.asList(expected.split("\\|")).contains(value.toLowerCase(Locale.ROOT));
+        value = value.toLowerCase(Locale.ROOT);
+    }
+    if (!ok) throw new IllegalArgumentException("bad option " + shown + ": expected " + expected);
+    return value;
+  }
+
+  @Override
+  public String toString() {
+    return "log=" + log.name().toLowerCase(Locale.ROOT) + (logFile == null ? "" : ",log.file=" + logFile)
+        + ",log.format=" + (json ? "json" : "text") + ",jfr=" + (jfr ? "on" : "off")
+        + ",instrument.core=" + (instrumentCore ? "on" : "off") + ",instrument.jdk=" + (instrumentJdk ? "on" : "off")
+        + ",redact.query=" + redactQuery.name().toLowerCase(Locale.ROOT) + ",max.exchanges=" + maxExchanges;
+  }
+}

@@ -1,0 +1,38 @@
+package io.httpdiag.agent.runtime;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the agent did to itself: transformations applied and failed, internal failures swallowed,
+ * and state or output dropped because a bound was reached. Tests fail on any transformation error;
+ * users see the counters in {@link #summary()}.
+ */
+public final class Counters {
+  public static final AtomicLong transformations = new AtomicLong();
+  public static final AtomicLong transformationErrors = new AtomicLong();
+  /** Exceptions thrown inside the agent's own code and swallowed (diagnostics never break the app). */
+  public static final AtomicLong failures = new AtomicLong();
+  public static final AtomicLong droppedExchanges = new AtomicLong();
+  public static final AtomicLong droppedConnections = new AtomicLong();
+  public static final AtomicLong droppedLogLines = new AtomicLong();
+  /** Set once the core-transport tracepoint class has been transformed. */
+  public static volatile boolean traceTransformed;
+  /** The last swallowed failure, for diagnosis. */
+  public static volatile Throwable lastFailure;
+
+  private Counters() {}
+
+  /** Counts a swallowed failure. Never throws. */
+  public static void failure(Throwable t) {
+    failures.incrementAndGet();
+    lastFailure = t;
+  }
+
+  /** One line, {@code key=value} pairs, stable order. */
+  public static String summary() {
+    return "transformations=" + transformations.get() + " transformationErrors=" + transformationErrors.get()
+        + " traceTransformed=" + traceTransformed + " failures=" + failures.get()
+        + " droppedExchanges=" + droppedExchanges.get() + " droppedConnections=" + droppedConnections.get()
+        + " droppedLogLines=" + droppedLogLines.get();
+  }
+}

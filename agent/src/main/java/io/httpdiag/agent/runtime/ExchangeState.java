@@ -1,0 +1,67 @@
+package io.httpdiag.agent.runtime;
+
+/**
+ * What the runtime knows about one exchange in flight, client or server. Timestamps are
+ * {@link System#nanoTime()} values, 0 when the step was not seen. Strings are redacted when stored.
+ *
+ * <p>Fields are plain: an exchange's tracepoints run in program order on the threads the transport
+ * hands the exchange between, and the transport's own hand-off orders them.
+ */
+public final class ExchangeState {
+  public final long id;
+  public final boolean server;
+  public final long startNanos;
+  public final long startMillis;
+
+  public String method;
+  /** Client: the redacted URL; server: the redacted request target. */
+  public String url;
+  public String hostPort;
+  public int status;
+  public String error;
+
+  // client phases
+  public long getConnAt, dnsStartAt, dnsDoneAt, connectStartAt, connectDoneAt, tlsStartAt, tlsDoneAt, gotConnAt;
+  public long wroteHeadersAt, wroteRequestAt, firstByteAt, responseHeadersAt, bodyEndAt, putIdleConnAt, endAt;
+  public String dnsHost, dnsAddresses, connectAddress, tlsProtocol, tlsCipherSuite, alpn;
+  public long connectionId;
+  public boolean reused, wasIdle;
+  public long idleNanos = -1, connAgeNanos = -1;
+  public int requestsOnConn;
+  public long requestBytes = -1, responseBytes = -1, contentLength = -1;
+  public boolean drained, bodyEnded;
+  public String closedBy, putIdleResult, canceledWhere, timeoutKind;
+  public long deadlineNanos;
+
+  // server
+  public String protocol;
+  public int requestOnConn;
+  public long handlerStartAt, handlerEndAt, committedAt;
+  public long bytesIn = -1, bytesOut = -1;
+  public boolean keepAlive;
+
+  /** Slots owned by reporters (for example a JFR event begun at the start). */
+  public Object exchangeEvent, connectionEvent;
+
+  public ExchangeState(long id, boolean server, long startNanos) {
+    this.id = id;
+    this.server = server;
+    this.startNanos = startNanos;
+    this.startMillis = System.currentTimeMillis();
+  }
+
+  /** Nanoseconds between two timestamps, or -1 when either was not seen. */
+  public static long between(long from, long to) {
+    return from == 0 || to == 0 ? -1 : to - from;
+  }
+
+  /** How this exchange ended, in one word: the putIdleConn result, or "failed", "canceled", ... */
+  public String outcome() {
+    if (error != null) return "failed";
+    if (canceledWhere != null) return "canceled";
+    if (timeoutKind != null) return "timeout";
+    if (server) return keepAlive ? "keepAlive" : "close";
+    if (putIdleResult != null) return putIdleResult.equals("ok") ? "pooled" : putIdleResult;
+    return closedBy != null ? closedBy : "unknown";
+  }
+}

@@ -1,0 +1,162 @@
+package io.httpdiag.agent.runtime;
+
+import java.util.Collection;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Client connection pool counters per host, derived from getConn/gotConn/putIdleConn/clientConnClosed:
+ * idle and in-use gauges, dials, reuses, discards by reason. Bounded: at most {@link #MAX_HOSTS}
+ * hosts and {@link #MAX_CONNECTIONS} tracked connections; beyond that events are counted as dropped.
+ * Connections that predate an attach are unknown and not counted. Thread-safe.
+ */
+public final class PoolStats {
+  public static final int MAX_HOSTS = 256;
+  public static final int MAX_CONNECTIONS = 8192;
+  /** Discard reasons, as passed to putIdleConn and clientConnClosed; anything else counts as "other". */
+  public static final String[] REASONS = {
+      "poolFull", "undrained", "connectionClose", "error", "keepAlivesDisabled", "transportClosed",
+      "idleTimeout", "peerClosed", "other"};
+
+  private static final int IDLE = 1, IN_USE = 2;
+
+  private final ConcurrentHashMap<String, Host> hosts = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Long, Conn> conns = new ConcurrentHashMap<>();
+
+  /** Counters of one host:port. */
+  public static final class Host {
+    public final String hostPort;
+    public final AtomicLong idle = new AtomicLong();
+    public final AtomicLong inUse = new AtomicLong();
+    public final AtomicLong dials = new AtomicLong();
+    public final AtomicLong reuses = new AtomicLong();
+    /** Indexed like {@link #REASONS}. */
+    public final AtomicLongArray discards = new AtomicLongArray(REASONS.length);
+
+    Host(String hostPort) {
+      this.hostPort = hostPort;
+    }
+
+    public long discards(String reason) {
+      return discards.get(reasonIndex(reason));
+    }
+  }
+
+  private static final class Conn {
+    final Host host;
+    int state; // guarded by this
+    long awaitingExchange; // guarded by this: an exchange whose putIdleConn has not been seen yet
+
+    Conn(Host host) {
+      this.host = host;
+    }
+  }
+
+  public Collection<Host> hosts() {
+    return hosts.values();
+  }
+
+  public Host host(String hostPort) {
+    return hostPort == null ? null : hosts.get(hostPort);
+  }
+
+  /** A new connection to {@code hostPort} was dialed. */
+  void dialed(long connectionId, String hostPort) {
+    Host h = hostFor(hostPort);
+    if (h == null) return;
+    h.dials.incrementAndGet();
+    connFor(connectionId, h);
+  }
+
+  /**
+   * An exchange got connection {@code connectionId}. Returns the id of an earlier exchange on it
+   * still waiting for its putIdleConn (which will not come now), or 0.
+   */
+  long gotConn(long connectionId, String hostPort, boolean reused) {
+    Host h = hostFor(hostPort);
+    if (h == null) return 0;
+    if (reused) h.reuses.incrementAndGet();
+    Conn c = connFor(connectionId, h);
+    if (c == null) return 0;
+    synchronized (c) {
+      if (c.state == IDLE) c.host.idle.decrementAndGet();
+      if (c.state != IN_USE) c.host.inUse.incrementAndGet();
+      c.state = IN_USE;
+      long waiting = c.awaitingExchange;
+      c.awaitingExchange = 0;
+      return waiting;
+    }
+  }
+
+  /** Remembers that {@code exchangeId} ended its body on the connection but its putIdleConn is pending. */
+  void awaitPutIdle(long connectionId, long exchangeId) {
+    Conn c = conns.get(connectionId);
+    if (c == null) return;
+    synchronized (c) {
+      c.awaitingExchange = exchangeId;
+    }
+  }
+
+  /** After an exchange the connection went idle ("ok") or was discarded for {@code result}. */
+  void putIdleConn(long connectionId, String result) {
+    Conn c = conns.get(connectionId);
+    if (c == null) return;
+    synchronized (c) {
+      if (c.state == IN_USE) c.host.inUse.decrementAndGet();
+      if ("ok".equals(result)) {
+        if (c.state != IDLE) c.host.idle.incrementAndGet();
+        c.state = IDLE;
+        c.awaitingExchange = 0;
+        return;
+      }
+      c.host.discards.incrementAndGet(reasonIndex(result));
+      c.state = 0;
+    }
+    conns.remove(connectionId);
+  }
+
+  /** The connection closed. Returns an exchange still waiting for its putIdleConn, or 0. */
+  long closed(long connectionId, String reason) {
+    Conn c = conns.remove(connectionId);
+    if (c == null) return 0;
+    synchronized (c) {
+      if (c.state == IDLE) c.host.idle.decrementAndGet();
+      if (c.state == IN_USE) c.host.inUse.decrementAndGet();
+      if (c.state != 0) c.host.discards.incrementAndGet(reasonIndex(reason));
+      c.state = 0;
+      long waiting = c.awaitingExchange;
+      c.awaitingExchange = 0;
+      return waiting;
+    }
+  }
+
+  static int reasonIndex(String reason) {
+    for (int i = 0; i < REASONS.length - 1; i++) {
+      if (REASONS[i].equals(reason)) return i;
+    }
+    return REASONS.length - 1;
+  }
+
+  private Host hostFor(String hostPort) {
+    if (hostPort == null) return null;
+    Host h = hosts.get(hostPort);
+    if (h != null) return h;
+    if (hosts.size() >= MAX_HOSTS) {
+      Counters.droppedConnections.incrementAndGet();
+      return null;
+    }
+    return hosts.computeIfAbsent(hostPort, Host::new);
+  }
+
+  private Conn connFor(long connectionId, Host h) {
+    if (connectionId == 0) return null;
+    Conn c = conns.get(connectionId);
+    if (c != null) return c;
+    if (conns.size() >= MAX_CONNECTIONS) {
+      Counters.droppedConnections.incrementAndGet();
+      return null;
+    }
+    return conns.computeIfAbsent(connectionId, id -> new Conn(h));
+  }
+}

@@ -1,0 +1,30 @@
+package io.httpdiag.agent.runtime;
+
+/**
+ * Where {@link Events} delivers what it tracked: the reporters (lifecycle log, JFR). Implementations
+ * must be fast, must not block on I/O and may throw (Events counts and swallows).
+ */
+public interface Sink {
+  /** An exchange (client or server) was created; {@code x} is fresh. */
+  void start(ExchangeState x);
+
+  /** {@code x} has just been updated for {@code step} at {@code nanos} ({@link System#nanoTime()}). */
+  void step(ExchangeState x, Step step, long nanos);
+
+  /** {@code x} is complete and forgotten by the runtime after this call. */
+  void end(ExchangeState x);
+
+  /**
+   * A connection-level event with no exchange: {@code keyValues} alternates names and values
+   * (values already redacted).
+   */
+  void connection(long connectionId, boolean server, String event, String... keyValues);
+
+  /** Does nothing. */
+  Sink NONE = new Sink() {
+    @Override public void start(ExchangeState x) {}
+    @Override public void step(ExchangeState x, Step step, long nanos) {}
+    @Override public void end(ExchangeState x) {}
+    @Override public void connection(long connectionId, boolean server, String event, String... keyValues) {}
+  };
+}

@@ -1,0 +1,39 @@
+package io.httpdiag.agent.runtime;
+
+/** The lifecycle steps of one exchange, client and server, named as in the log and Go's httptrace. */
+public enum Step {
+  EXCHANGE_START("exchangeStart"),
+  GET_CONN("getConn"),
+  DNS_START("dnsStart"),
+  DNS_DONE("dnsDone"),
+  CONNECT_START("connectStart"),
+  CONNECT_DONE("connectDone"),
+  TLS_HANDSHAKE_START("tlsHandshakeStart"),
+  TLS_HANDSHAKE_DONE("tlsHandshakeDone"),
+  GOT_CONN("gotConn"),
+  WROTE_HEADERS("wroteHeaders"),
+  WAIT_100_CONTINUE("wait100Continue"),
+  GOT_100_CONTINUE("got100Continue"),
+  WROTE_REQUEST("wroteRequest"),
+  GOT_FIRST_RESPONSE_BYTE("gotFirstResponseByte"),
+  GOT_RESPONSE_HEADERS("gotResponseHeaders"),
+  BODY_END("bodyEnd"),
+  PUT_IDLE_CONN("putIdleConn"),
+  EXCHANGE_FAILED("exchangeFailed"),
+  CANCELED("canceled"),
+  TIMEOUT("timeout"),
+  // server
+  REQUEST_HEADERS_READ("requestHeadersRead"),
+  HANDLER_START("handlerStart"),
+  RESPONSE_COMMITTED("responseCommitted"),
+  HANDLER_END("handlerEnd"),
+  REQUEST_CANCELED("requestCanceled"),
+  SERVER_EXCHANGE_END("serverExchangeEnd");
+
+  /** The name printed in the log. */
+  public final String label;
+
+  Step(String label) {
+    this.label = label;
+  }
+}

@@ -1,0 +1,260 @@
+package io.httpdiag.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * Launches a child JVM running a test program (by default {@code SimulatedTraffic}) with the packaged
+ * agent, and captures its output in files (no pipe can fill up). The child's class path is the test
+ * classes plus core-transport: swap the main class to run real traffic instead of simulated
+ * tracepoints.
+ */
+final class ChildJvm {
+  static final String SIMULATED = "io.httpdiag.agent.testapp.SimulatedTraffic";
+  /** A JVM warning (JDK 21+ with CDS) whenever anything is appended to the boot class path. */
+  static final String CDS_WARNING =
+      "OpenJDK 64-Bit Server VM warning: Sharing is only supported for boot loader classes because bootstrap classpath has been appended";
+  private static final AtomicInteger runs = new AtomicInteger();
+
+  private final List<String> command = new ArrayList<>();
+  private String java = defaultJava();
+  private String mainClass = SIMULATED;
+  private final List<String> jvmArgs = new ArrayList<>();
+  private final List<String> args = new ArrayList<>();
+  private String agentOptions; // null: no agent
+  private final List<String> extraClassPath = new ArrayList<>();
+
+  static ChildJvm simulated() {
+    return new ChildJvm();
+  }
+
+  static Path agentJar() {
+    return existing("httpdiag.test.agentJar");
+  }
+
+  static Path jfc() {
+    return existing("httpdiag.test.jfc");
+  }
+
+  static Path workDir() throws IOException {
+    return Files.createDirectories(Paths.get(System.getProperty("httpdiag.test.workDir", "target/it-work")));
+  }
+
+  static String defaultJava() {
+    return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  ChildJvm java(String javaBinary) {
+    this.java = javaBinary;
+    return this;
+  }
+
+  ChildJvm mainClass(String name) {
+    this.mainClass = name;
+    return this;
+  }
+
+  /** Adds {@code -javaagent:<jar>=<options>}; empty options for none. */
+  ChildJvm agent(String options) {
+    this.agentOptions = options;
+    return this;
+  }
+
+  ChildJvm jvmArg(String... a) {
+    jvmArgs.addAll(Arrays.asList(a));
+    return this;
+  }
+
+  /** Runs {@code java <jvmArgs> <args>} with no class path or main class (e.g. with {@code -jar}). */
+  ChildJvm mainClassless(String... a) {
+    this.mainClass = null;
+    return args(a);
+  }
+
+  ChildJvm appendClassPath(String entry) {
+    extraClassPath.add(entry);
+    return this;
+  }
+
+  ChildJvm args(String... a) {
+    args.addAll(Arrays.asList(a));
+    return this;
+  }
+
+  List<String> command() {
+    command.clear();
+    command.add(java);
+    if (agentOptions != null) {
+      command.add("-javaagent:" + agentJar() + (agentOptions.isEmpty() ? "" : "=" + agentOptions));
+    }
+    command.addAll(jvmArgs);
+    if (mainClass == null) {
+      command.addAll(args);
+      return command;
+    }
+    command.add("-cp");
+    List<String> cp = new ArrayList<>(List.of(classPath()));
+    cp.addAll(extraClassPath);
+    command.add(String.join(File.pathSeparator, cp));
+    command.add(mainClass);
+    command.addAll(args);
+    return command;
+  }
+
+  /** Runs to completion (deadline 60 s) and returns what it printed. */
+  Result run() throws Exception {
+    Started s = start();
+    return s.await(Duration.ofSeconds(60));
+  }
+
+  Started start() throws IOException {
+    int n = runs.incrementAndGet();
+    Path dir = workDir();
+    String tag = ProcessHandle.current().pid() + "-" + n;
+    Path out = dir.resolve("child-" + tag + ".out");
+    Path err = dir.resolve("child-" + tag + ".err");
+    ProcessBuilder pb = new ProcessBuilder(command()).redirectOutput(out.toFile()).redirectError(err.toFile());
+    System.out.println("child: " + String.join(" ", pb.command()));
+    return new Started(pb.start(), out, err);
+  }
+
+  /** The test classes and core-transport, from this JVM's class path. */
+  static String classPath() {
+    List<String> cp = new ArrayList<>();
+    cp.add(System.getProperty("httpdiag.test.testClasses"));
+    for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      if (e.contains("core-transport")) cp.add(e);
+    }
+    assertTrue(cp.size() >= 2, "core-transport not found on the test class path: " + System.getProperty("java.class.path"));
+    return String.join(File.pathSeparator, cp);
+  }
+
+  private static Path existing(String property) {
+    Path p = Paths.get(System.getProperty(property, "unset:" + property));
+    assertTrue(Files.isRegularFile(p), property + " does not exist: " + p + " (run through mvn verify)");
+    return p.toAbsolutePath();
+  }
+
+  /** A running child. */
+  static final class Started {
+    final Process process;
+    final Path out;
+    final Path err;
+
+    Started(Process process, Path out, Path err) {
+      this.process = process;
+      this.out = out;
+      this.err = err;
+    }
+
+    long pid() {
+      return process.pid();
+    }
+
+    /** Waits until a stdout line matches, or fails at the deadline (or if the child exits first). */
+    void awaitStdout(Predicate<String> condition, Duration deadline) throws Exception {
+      long end = System.nanoTime() + deadline.toNanos();
+      while (System.nanoTime() < end) {
+        if (lines(out).stream().anyMatch(condition)) return;
+        if (!process.isAlive()) fail("child exited (" + process.exitValue() + ") before the expected output; stderr:\n" + read(err));
+        process.waitFor(20, TimeUnit.MILLISECONDS); // a bounded poll step that returns early on exit
+      }
+      process.destroyForcibly();
+      fail("no matching stdout line within " + deadline + "; stdout:\n" + read(out) + "\nstderr:\n" + read(err));
+    }
+
+    void sendLine(String line) throws IOException {
+      process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      process.getOutputStream().flush();
+    }
+
+    Result await(Duration deadline) throws Exception {
+      if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly();
+        fail("child did not exit within " + deadline + "; stdout:\n" + read(out) + "\nstderr:\n" + read(err));
+      }
+      return new Result(process.exitValue(), lines(out), lines(err));
+    }
+  }
+
+  /** What a child printed. */
+  static final class Result {
+    final int exitCode;
+    final List<String> stdout;
+    final List<String> stderr;
+
+    Result(int exitCode, List<String> stdout, List<String> stderr) {
+      this.exitCode = exitCode;
+      this.stdout = stdout;
+      this.stderr = stderr;
+    }
+
+    /** Agent log lines (text or JSON) from stderr. */
+    List<String> log() {
+      return stderr.stream().filter(l -> l.startsWith("httpdiag ") || l.startsWith("{\"httpdiag\""))
+          .collect(Collectors.toList());
+    }
+
+    /** Stderr without the JVM's own CDS warning. */
+    List<String> stderrWithoutJvmWarnings() {
+      return stderr.stream().filter(l -> !l.equals(CDS_WARNING)).collect(Collectors.toList());
+    }
+
+    /** The value printed by the test program as {@code testapp: <key>...}. */
+    String testapp(String key) {
+      String prefix = "testapp: " + key;
+      return stdout.stream().filter(l -> l.startsWith(prefix)).map(l -> l.substring(prefix.length()).trim())
+          .findFirst().orElseThrow(() -> new AssertionError("no '" + prefix + "' in stdout:\n"
+              + String.join("\n", stdout) + "\nstderr:\n" + String.join("\n", stderr)));
+    }
+
+    /** Fails unless the run completed with zero transformation errors and the tracepoints were advised. */
+    Result assertHealthy() {
+      String counters = testapp("counters");
+      if (exitCode != 0 || !counters.contains(" transformationErrors=0 ") || !counters.contains("traceTransformed=true")
+          || !counters.contains(" failures=0 ")) {
+        fail("unhealthy child run (exit " + exitCode + "): " + counters + "\nstdout:\n" + String.join("\n", stdout)
+            + "\nstderr:\n" + String.join("\n", stderr));
+      }
+      return this;
+    }
+
+    @Override
+    public String toString() {
+      return "exit " + exitCode + "\nstdout:\n" + String.join("\n", stdout) + "\nstderr:\n" + String.join("\n", stderr);
+    }
+  }
+
+  static List<String> lines(Path p) throws IOException {
+    return Files.exists(p) ? Files.readAllLines(p, StandardCharsets.UTF_8) : List.of();
+  }
+
+  static String read(Path p) throws IOException {
+    return String.join("\n", lines(p));
+  }
+
+  /** Replaces timings (which vary) with T: {@code +0.02ms} becomes {@code +T}, {@code idle=1.30ms} stays (it is an input). */
+  static List<String> normalize(List<String> lines) {
+    return lines.stream()
+        .map(l -> l.replaceAll("\\+\\d+\\.\\d\\dms", "+T")
+            .replaceAll("(total|dns|connect|tls|waitForConn|firstByte|body|handler)=\\d+\\.\\d\\dms", "$1=T")
+            .replaceAll("\"(elapsedMs|totalMs|dnsMs|connectMs|tlsMs|waitForConnMs|firstByteMs|bodyMs|handlerMs)\":\\d+\\.\\d\\d",
+                "\"$1\":T"))
+        .collect(Collectors.toList());
+  }
+}

@@ -1,0 +1,66 @@
+package io.httpdiag.http.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/** A self-signed certificate for localhost and 127.0.0.1, made once per test JVM with the JDK's keytool. */
+public final class TestCerts {
+  private static final char[] PASSWORD = "changeit".toCharArray();
+  private static KeyStore keyStore;
+  private static Path file;
+
+  private TestCerts() {}
+
+  public static synchronized KeyStore keyStore() throws IOException, GeneralSecurityException, InterruptedException {
+    if (keyStore == null) {
+      Path dir = Files.createTempDirectory("httpdiag-certs");
+      file = dir.resolve("server.p12");
+      Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+      Process p = new ProcessBuilder(List.of(keytool.toString(), "-genkeypair", "-alias", "server", "-keyalg", "EC",
+          "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1",
+          "-validity", "2", "-keystore", file.toString(), "-storetype", "PKCS12", "-storepass", "changeit"))
+          .redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      if (p.waitFor() != 0) {
+        throw new IOException("keytool failed: " + out);
+      }
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      try (InputStream in = Files.newInputStream(file)) {
+        ks.load(in, PASSWORD);
+      }
+      keyStore = ks;
+    }
+    return keyStore;
+  }
+
+  /** The PKCS12 file (password "changeit"). */
+  public static Path file() throws Exception {
+    keyStore();
+    return file;
+  }
+
+  public static SSLContext serverContext() throws Exception {
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(keyStore(), PASSWORD);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), null, null);
+    return ctx;
+  }
+
+  /** A client context that trusts exactly the test certificate. */
+  public static SSLContext clientContext() throws Exception {
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(keyStore());
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
+  }
+}
