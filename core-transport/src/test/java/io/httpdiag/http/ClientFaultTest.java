@@ -289,6 +289,25 @@ class ClientFaultTest {
   }
 
   @Test
+  void silentTlsServerTripsTlsHandshakeTimeout() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    transport = Transport.builder().tlsHandshakeTimeout(Duration.ofMillis(200)).build();
+    client = Client.builder().transport(transport).trace(rec).build();
+    serve((c, i) -> release.await()); // accepts TCP, never speaks TLS
+    try {
+      HttpTimeoutException e = assertThrows(HttpTimeoutException.class,
+          () -> client.get("https://127.0.0.1:" + server.port() + "/"));
+      assertEquals("tlsHandshakeTimeout", e.kind());
+      assertEquals("tlsHandshakeTimeout (200ms) elapsed in the TLS handshake with 127.0.0.1:" + server.port(),
+          e.getMessage());
+      assertEquals(List.of("exchangeStart", "getConn", "connectStart", "connectDone", "tlsHandshakeStart",
+          "tlsHandshakeDone", "timeout", "exchangeFailed"), rec.names());
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
   void requestTimeoutShorterThanTheClientsWins() throws Exception {
     client = Client.builder().transport(transport).timeout(Duration.ofSeconds(30)).build();
     serve((c, i) -> {

@@ -117,6 +117,23 @@ class ClientServerTest {
   }
 
   @Test
+  void expectContinueRejectedByTheServerSkipsTheBodyAndTheConnection() throws Exception {
+    Client c = start((w, r) -> w.writeHeader(401), Transport.builder()); // never reads the body
+    TraceRecorder rec = new TraceRecorder();
+    Request req = Request.builder("PUT", server.url("/")).header("Expect", "100-continue")
+        .body(new ByteArrayInputStream(new byte[1 << 20]), 1 << 20).trace(rec).build();
+    try (Response r = c.send(req)) {
+      assertEquals(401, r.status());
+      r.body().readAllBytes();
+    }
+    assertEquals(List.of("exchangeStart", "getConn", "connectStart", "connectDone", "gotConn", "wroteHeaders",
+        "wait100Continue", "gotFirstResponseByte", "wroteRequest", "gotResponseHeaders", "bodyEnd", "putIdleConn"),
+        rec.names());
+    assertTrue(rec.details().contains("wroteRequest 0"), rec.details().toString());
+    assertTrue(rec.details().contains("putIdleConn connectionClose"), rec.details().toString());
+  }
+
+  @Test
   void headResponseHasNoBodyAndKeepsTheConnection() throws Exception {
     Client c = start((w, r) -> w.write("ignored for HEAD"), Transport.builder());
     try (Response r = c.send(Request.builder("HEAD", server.url("/")).build())) {
