@@ -54,7 +54,10 @@ public final class CoreTransportInstrumentation {
       {"handlerEnd", "3"},
       {"serverRequestCanceled", "2"},
       {"serverExchangeEnd", "7"},
-      {"serverConnClosed", "3"}
+      {"serverConnClosed", "3"},
+      {"transportCreated", "9"},
+      {"clientCreated", "3"},
+      {"serverCreated", "6"}
   };
 
   private CoreTransportInstrumentation() {}
@@ -97,7 +100,10 @@ public final class CoreTransportInstrumentation {
         .visit(advice(HandlerEnd.class, locator, "handlerEnd", 3))
         .visit(advice(ServerRequestCanceled.class, locator, "serverRequestCanceled", 2))
         .visit(advice(ServerExchangeEnd.class, locator, "serverExchangeEnd", 7))
-        .visit(advice(ServerConnClosed.class, locator, "serverConnClosed", 3));
+        .visit(advice(ServerConnClosed.class, locator, "serverConnClosed", 3))
+        .visit(advice(TransportCreated.class, locator, "transportCreated", 9))
+        .visit(advice(ClientCreated.class, locator, "clientCreated", 3))
+        .visit(advice(ServerCreated.class, locator, "serverCreated", 6));
   }
 
   private static AsmVisitorWrapper advice(Class<?> adviceClass, ClassFileLocator locator, String method,
@@ -326,6 +332,36 @@ public final class CoreTransportInstrumentation {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(@Advice.Argument(1) long a1, @Advice.Argument(2) String a2) {
       Events.serverConnClosed(a1, a2);
+    }
+  }
+
+  /** Settings: dialTimeout, tlsHandshakeTimeout, responseHeaderTimeout, idleConnTimeout (ns), maxIdleConns, maxIdleConnsPerHost, maxConnsPerHost, disableKeepAlives (0/1). */
+  public static final class TransportCreated {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.Argument(0) Object transport, @Advice.Argument(1) long dial,
+        @Advice.Argument(2) long tls, @Advice.Argument(3) long responseHeader, @Advice.Argument(4) long idleConn,
+        @Advice.Argument(5) int maxIdle, @Advice.Argument(6) int maxIdlePerHost, @Advice.Argument(7) int maxPerHost,
+        @Advice.Argument(8) boolean disableKeepAlives) {
+      Events.configured("transport", transport, dial, tls, responseHeader, idleConn, maxIdle, maxIdlePerHost, maxPerHost,
+          disableKeepAlives ? 1 : 0);
+    }
+  }
+
+  /** Settings: timeout (ns). */
+  public static final class ClientCreated {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.Argument(0) Object client, @Advice.Argument(2) long timeout) {
+      Events.configured("client", client, timeout);
+    }
+  }
+
+  /** Settings: readHeaderTimeout, readTimeout, writeTimeout, idleTimeout (ns), maxHeaderBytes. */
+  public static final class ServerCreated {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.Argument(0) Object server, @Advice.Argument(1) long readHeader,
+        @Advice.Argument(2) long read, @Advice.Argument(3) long write, @Advice.Argument(4) long idle,
+        @Advice.Argument(5) int maxHeaderBytes) {
+      Events.configured("server", server, readHeader, read, write, idle, maxHeaderBytes);
     }
   }
 }

@@ -3,6 +3,7 @@ package io.httpdiag.agent.instrument;
 import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 
+import io.httpdiag.agent.detect.Detectors;
 import io.httpdiag.agent.report.Reporter;
 import io.httpdiag.agent.runtime.Config;
 import io.httpdiag.agent.runtime.Counters;
@@ -40,7 +41,14 @@ public final class Installer {
         return;
       }
       installed = true;
-      Events.install(config, Reporter.create(config));
+      Reporter reporter = Reporter.create(config);
+      Detectors detectors = new Detectors(config, reporter);
+      if (detectors.active()) {
+        Events.install(config, detectors);
+        detectors.startSweeper();
+      } else {
+        Events.install(config, reporter);
+      }
       if (config.instrumentCore) {
         // Advice classes are read from the jar: the boot loader offers no class-file resources to ByteBuddy.
         ClassFileLocator locator = ClassFileLocator.ForJarFile.of(new File(jarPath));
@@ -50,7 +58,11 @@ public final class Installer {
             .installOn(inst);
       }
     } catch (Throwable t) {
-      System.err.println("httpdiag: agent failed to start: " + t + "; agent disabled");
+      Throwable root = t;
+      while (root.getCause() != null) root = root.getCause();
+      StackTraceElement[] where = root.getStackTrace();
+      System.err.println("httpdiag: agent failed to start: " + t + (root != t ? " caused by " + root : "")
+          + (where.length > 0 ? " at " + where[0] : "") + "; agent disabled");
     }
   }
 

@@ -2,6 +2,7 @@ package io.httpdiag.agent.report;
 
 import io.httpdiag.agent.runtime.Events;
 import io.httpdiag.agent.runtime.ExchangeState;
+import io.httpdiag.agent.runtime.Finding;
 import io.httpdiag.agent.runtime.PoolStats;
 import io.httpdiag.agent.runtime.Step;
 import jdk.jfr.FlightRecorder;
@@ -19,6 +20,7 @@ final class JfrReporter {
     FlightRecorder.register(ExchangeEvent.class);
     FlightRecorder.register(ConnectionEvent.class);
     FlightRecorder.register(ServerExchangeEvent.class);
+    FlightRecorder.register(FindingEvent.class);
     FlightRecorder.addPeriodicEvent(PoolStatsEvent.class, JfrReporter::emitPoolStats);
   }
 
@@ -142,5 +144,19 @@ final class JfrReporter {
 
   private static long span(long from, long to) {
     return from == UNSEEN || to == UNSEEN ? 0 : Math.max(0, to - from);
+  }
+
+  void finding(Finding f) {
+    FindingEvent e = new FindingEvent();
+    if (!e.isEnabled()) return;
+    e.kind = f.kind.name();
+    e.title = f.title();
+    e.callSite = f.callSite();
+    e.details = String.join("\n", f.details());
+    e.fix = f.fix();
+    String[] stack = f.stack();
+    e.callStack = stack.length > 0 ? String.join("\n", stack) : f.callSite();
+    e.count = f.count();
+    e.commit();
   }
 }

@@ -2,6 +2,7 @@ package io.httpdiag.agent.report;
 
 import io.httpdiag.agent.runtime.Config;
 import io.httpdiag.agent.runtime.ExchangeState;
+import io.httpdiag.agent.runtime.Finding;
 import io.httpdiag.agent.runtime.Step;
 
 /**
@@ -93,6 +94,20 @@ final class LifecycleLog {
     out.append(summary(x)); // levels are cumulative: full ends each exchange with its summary line
   }
 
+  /** Findings print at every level but off: text in the multi-line form of the design, JSON as one object. */
+  void finding(Finding f) {
+    if (level == Config.LogLevel.OFF) return;
+    if (!json) {
+      out.append(f.text());
+      return;
+    }
+    Line l = new Line(true);
+    l.sb.append("{\"httpdiag\":\"finding\"");
+    l.json("kind", f.kind.name()).json("title", f.title()).json("callSite", f.callSite())
+        .json("details", String.join("; ", f.details())).json("fix", f.fix()).num("count", f.count());
+    out.append(l.end());
+  }
+
   void connection(long connectionId, boolean server, String event, String... kv) {
     boolean finding = event.equals("badRequest");
     if (level == Config.LogLevel.OFF || (level != Config.LogLevel.FULL && !finding)) return;
@@ -136,7 +151,7 @@ final class LifecycleLog {
   /** Builds one line in either form. Text: {@code httpdiag #1 +0.02ms event k=v}; JSON: one object. */
   static final class Line {
     private final boolean json;
-    private final StringBuilder sb = new StringBuilder(128);
+    final StringBuilder sb = new StringBuilder(128);
 
     Line(boolean json) {
       this.json = json;

@@ -2,6 +2,7 @@ package io.httpdiag.agent.report;
 
 import io.httpdiag.agent.runtime.Config;
 import io.httpdiag.agent.runtime.ExchangeState;
+import io.httpdiag.agent.runtime.Finding;
 import io.httpdiag.agent.runtime.Sink;
 import io.httpdiag.agent.runtime.Step;
 import java.io.FileOutputStream;
@@ -60,5 +61,11 @@ public final class Reporter implements Sink {
   @Override
   public void connection(long connectionId, boolean server, String event, String... keyValues) {
     if (log != null) log.connection(connectionId, server, event, keyValues);
+  }
+
+  @Override
+  public void finding(Finding f) {
+    if (jfr != null) jfr.finding(f);
+    if (log != null) log.finding(f);
   }
 }

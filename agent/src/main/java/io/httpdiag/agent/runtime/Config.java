@@ -25,6 +25,9 @@ public final class Config {
     /** printed as is */ OFF
   }
 
+  /** When call sites are captured: see {@link CallSite}. */
+  public enum Stacks { SAMPLED, ALL, OFF }
+
   /** Header names whose values are always redacted (lower case). */
   public static final Set<String> DEFAULT_REDACTED_HEADERS = Collections.unmodifiableSet(
       new TreeSet<>(Arrays.asList("authorization", "cookie", "set-cookie", "proxy-authorization")));
@@ -43,6 +46,14 @@ public final class Config {
     k.put("redact", "header names separated by ';'");
     k.put("redact.query", "all|values|off");
     k.put("max.exchanges", "an integer in 16..1000000");
+    k.put("stacks", "sampled|all|off");
+    k.put("detect", "on|off");
+    k.put("detect.body", "on|off");
+    k.put("detect.timeouts", "on|off");
+    k.put("detect.churn", "on|off");
+    k.put("detect.clients", "on|off");
+    k.put("detect.body.after", "a duration such as 30s or 500ms");
+    k.put("detect.stuck.after", "a duration such as 30s or 500ms");
     KEYS = Collections.unmodifiableMap(k);
   }
 
@@ -60,7 +71,23 @@ public final class Config {
   /** Hard cap on exchanges tracked at once; more are counted as dropped. */
   public final int maxExchanges;
 
+  public final Stacks stacks;
+  /** Master switch of the detectors; each also has its own. */
+  public final boolean detectBody, detectTimeouts, detectChurn, detectClients;
+  /** A body open this long after its headers arrived is reported as not closed. */
+  public final long bodyLeakAfterNanos;
+  /** A client exchange without a deadline still waiting for its response after this long is reported as stuck. */
+  public final long stuckAfterNanos;
+
   private Config(Map<String, String> v) {
+    stacks = Stacks.valueOf(v.getOrDefault("stacks", "sampled").toUpperCase(Locale.ROOT));
+    boolean detect = "on".equals(v.getOrDefault("detect", "on"));
+    detectBody = detect && "on".equals(v.getOrDefault("detect.body", "on"));
+    detectTimeouts = detect && "on".equals(v.getOrDefault("detect.timeouts", "on"));
+    detectChurn = detect && "on".equals(v.getOrDefault("detect.churn", "on"));
+    detectClients = detect && "on".equals(v.getOrDefault("detect.clients", "on"));
+    bodyLeakAfterNanos = durationNanos(v.getOrDefault("detect.body.after", "30s"));
+    stuckAfterNanos = durationNanos(v.getOrDefault("detect.stuck.after", "30s"));
     log = LogLevel.valueOf(v.getOrDefault("log", "findings").toUpperCase(Locale.ROOT));
     logFile = v.get("log.file");
     json = "json".equals(v.getOrDefault("log.format", "text"));
@@ -129,6 +156,10 @@ public final class Config {
       case "redact":
         ok = value.matches("[!#$%&'*+.^_`|~0-9A-Za-z;-]*");
         break;
+      case "detect.body.after":
+      case "detect.stuck.after":
+        ok = value.matches("[0-9]{1,9}(ms|s|m)");
+        break;
       case "max.exchanges":
         ok = value.matches("[0-9]{1,7}") && Integer.parseInt(value) >= 16 && Integer.parseInt(value) <= 1_000_000;
         break;
@@ -140,11 +171,19 @@ public final class Config {
     return value;
   }
 
+  /** "500ms", "30s", "2m" in nanoseconds (validated by {@link #check}). */
+  static long durationNanos(String v) {
+    if (v.endsWith("ms")) return Long.parseLong(v.substring(0, v.length() - 2)) * 1_000_000L;
+    if (v.endsWith("s")) return Long.parseLong(v.substring(0, v.length() - 1)) * 1_000_000_000L;
+    return Long.parseLong(v.substring(0, v.length() - 1)) * 60_000_000_000L;
+  }
+
   @Override
   public String toString() {
     return "log=" + log.name().toLowerCase(Locale.ROOT) + (logFile == null ? "" : ",log.file=" + logFile)
         + ",log.format=" + (json ? "json" : "text") + ",jfr=" + (jfr ? "on" : "off")
         + ",instrument.core=" + (instrumentCore ? "on" : "off") + ",instrument.jdk=" + (instrumentJdk ? "on" : "off")
-        + ",redact.query=" + redactQuery.name().toLowerCase(Locale.ROOT) + ",max.exchanges=" + maxExchanges;
+        + ",redact.query=" + redactQuery.name().toLowerCase(Locale.ROOT) + ",max.exchanges=" + maxExchanges
+        + ",stacks=" + stacks.name().toLowerCase(Locale.ROOT);
   }
 }

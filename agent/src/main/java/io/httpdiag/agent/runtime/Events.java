@@ -25,6 +25,8 @@ public final class Events {
   public static void install(Config config, Sink newSink) {
     redactor = new Redactor(config);
     maxExchanges = config.maxExchanges;
+    CallSite.configure(config);
+    Findings.install(newSink);
     sink = newSink;
     enabled = true;
   }
@@ -42,6 +44,23 @@ public final class Events {
     return exchanges.size();
   }
 
+  /** Calls {@code action} for every exchange in flight (the detectors' sweeper). Weakly consistent. */
+  public static void forEachInFlight(java.util.function.Consumer<ExchangeState> action) {
+    for (ExchangeState x : exchanges.values()) action.accept(x);
+  }
+
+  // ---------------------------------------------------------------- configuration
+
+  /** A component was built; captures the user's call site (always: creations are rare unless they are the bug). */
+  public static void configured(String component, Object instance, long... settings) {
+    if (!enabled) return;
+    try {
+      sink.configured(component, instance, CallSite.always(), settings);
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+  }
+
   // ---------------------------------------------------------------- client
 
   public static void clientExchangeStart(long exchangeId, String method, String url, long deadlineNanos) {
@@ -56,6 +75,8 @@ public final class Events {
       x.method = method;
       x.url = redactor.url(url);
       x.deadlineNanos = deadlineNanos;
+      x.callSite = CallSite.sampled();
+      x.thread = Thread.currentThread();
       exchanges.put(exchangeId, x);
       sink.start(x);
       sink.step(x, Step.EXCHANGE_START, now);

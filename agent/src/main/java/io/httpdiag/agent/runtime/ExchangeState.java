@@ -40,6 +40,16 @@ public final class ExchangeState {
   public long bytesIn = -1, bytesOut = -1;
   public boolean keepAlive;
 
+  /** Client: where the user sent it ({@link CallSite#UNKNOWN} when not sampled). */
+  public String callSite;
+  /**
+   * Client: the thread that started the exchange, for the stuck-exchange stack. Strong on purpose:
+   * the entry is bounded by max.exchanges and removed when the exchange ends.
+   */
+  public Thread thread;
+  /** Set by the detectors once this exchange was reported (so it is reported once). */
+  public volatile boolean bodyLeakReported, stuckReported;
+
   /** Slots owned by reporters (for example a JFR event begun at the start). */
   public Object exchangeEvent, connectionEvent;
 

@@ -20,6 +20,16 @@ public interface Sink {
    */
   void connection(long connectionId, boolean server, String event, String... keyValues);
 
+  /** A finding is due to be reported (first seen, or its count reached 10, 100, ...). */
+  default void finding(Finding f) {}
+
+  /**
+   * A client, transport or server was configured ({@code component}: "transport", "client",
+   * "server", "jdkClient"); {@code settings} alternates names and values (durations in nanoseconds,
+   * 0 = none), {@code callSite} is where the user built it.
+   */
+  default void configured(String component, Object instance, String callSite, long... settings) {}
+
   /** Does nothing. */
   Sink NONE = new Sink() {
     @Override public void start(ExchangeState x) {}

@@ -39,8 +39,12 @@ final class ChildJvm {
   private String agentOptions; // null: no agent
   private final List<String> extraClassPath = new ArrayList<>();
 
+  /**
+   * A child JVM; the detectors are off by default ({@code -Dhttpdiag.detect=off}) so lifecycle tests
+   * see only lifecycle lines; tests of findings pass {@code detect=on} (agent arguments win).
+   */
   static ChildJvm simulated() {
-    return new ChildJvm();
+    return new ChildJvm().jvmArg("-Dhttpdiag.detect=off");
   }
 
   static Path agentJar() {

@@ -1,0 +1,60 @@
+package io.httpdiag.agent.detect;
+
+import io.httpdiag.agent.runtime.Finding;
+import io.httpdiag.agent.runtime.Findings;
+import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Clients built per request: a call site that builds {@value #THRESHOLD} or more core-transport
+ * Transports (each has its own pool) or JDK HttpClients (each has its own pool and selector
+ * thread) within {@value #WINDOW_SECONDS} s. Clients are cheap in core-transport (they share the
+ * default Transport), so only Transports count there. At most {@value #MAX_SITES} call sites are
+ * tracked.
+ */
+final class ClientCreationDetector implements Detectors.Detector {
+  static final int THRESHOLD = 5;
+  static final int WINDOW_SECONDS = 60;
+  static final int MAX_SITES = 256;
+  private final ConcurrentHashMap<String, ArrayDeque<Long>> sites = new ConcurrentHashMap<>();
+
+  @Override
+  public void configured(String component, String callSite, long... settings) {
+    boolean transport = component.equals("transport");
+    if (!transport && !component.equals("jdkClient")) return;
+    ArrayDeque<Long> times = sites.get(callSite);
+    if (times == null) {
+      if (sites.size() >= MAX_SITES) return;
+      times = sites.computeIfAbsent(callSite, k -> new ArrayDeque<>());
+    }
+    long now = System.nanoTime();
+    int recent;
+    long span;
+    synchronized (times) {
+      times.addLast(now);
+      while (!times.isEmpty() && now - times.peekFirst() > WINDOW_SECONDS * 1_000_000_000L) times.removeFirst();
+      while (times.size() > THRESHOLD * 4) times.removeFirst(); // the rate is all we need
+      recent = times.size();
+      span = now - times.peekFirst();
+    }
+    if (recent < THRESHOLD) return;
+    String what = transport ? "Transport" : "HttpClient";
+    String cost = transport ? "each has its own connection pool, so no connection is ever reused"
+        : "each has its own connection pool and a SelectorManager thread (" + selectorThreads() + " alive now)";
+    Findings.report(new Finding(Finding.Kind.CLIENT_PER_REQUEST, null,
+        "a new " + what + " is built again and again at one call site: " + recent + " within "
+            + Format.duration(span) + "; " + cost,
+        "built at", callSite, null,
+        transport ? "build one Transport (or Client) at start-up and share it: both are thread-safe"
+            : "build one HttpClient at start-up and share it: it is thread-safe",
+        null));
+  }
+
+  private static int selectorThreads() {
+    int n = 0;
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().endsWith("-SelectorManager")) n++;
+    }
+    return n;
+  }
+}

@@ -1,0 +1,112 @@
+package io.httpdiag.agent.detect;
+
+import io.httpdiag.agent.runtime.Config;
+import io.httpdiag.agent.runtime.Counters;
+import io.httpdiag.agent.runtime.Events;
+import io.httpdiag.agent.runtime.ExchangeState;
+import io.httpdiag.agent.runtime.Finding;
+import io.httpdiag.agent.runtime.Findings;
+import io.httpdiag.agent.runtime.Sink;
+import io.httpdiag.agent.runtime.Step;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The sink the runtime feeds when detectors are on: forwards everything to the reporters, then
+ * lets each detector look. Detectors that judge by age (a body never closed, an exchange stuck
+ * without a deadline) run from a sweeper thread that scans the exchanges in flight.
+ */
+public final class Detectors implements Sink {
+  private final Sink reporters;
+  private final List<Detector> detectors = new ArrayList<>();
+  private final long sweepIntervalMillis;
+
+  public Detectors(Config config, Sink reporters) {
+    this.reporters = reporters;
+    if (config.detectBody) detectors.add(new BodyDetector(config.bodyLeakAfterNanos));
+    if (config.detectTimeouts) detectors.add(new TimeoutDetector(config.stuckAfterNanos));
+    if (config.detectChurn) detectors.add(new ChurnDetector());
+    if (config.detectClients) detectors.add(new ClientCreationDetector());
+    long shortest = Math.min(config.bodyLeakAfterNanos, config.stuckAfterNanos) / 1_000_000L;
+    this.sweepIntervalMillis = Math.max(50, Math.min(1000, shortest / 4));
+  }
+
+  /** Whether any detector is on. */
+  public boolean active() {
+    return !detectors.isEmpty();
+  }
+
+  /** Starts the sweeper: one daemon platform thread that wakes every {@code sweepIntervalMillis}. */
+  public void startSweeper() {
+    Findings.setSweeper(this::sweep);
+    Thread t = new Thread(() -> {
+      while (true) {
+        try {
+          Thread.sleep(sweepIntervalMillis);
+          sweep(System.nanoTime());
+        } catch (InterruptedException e) {
+          return;
+        } catch (Throwable t2) {
+          Counters.failure(t2);
+        }
+      }
+    }, "httpdiag-detector");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** One pass over the exchanges in flight (the sweeper calls it; tests call it with a chosen clock). */
+  public synchronized void sweep(long now) {
+    Events.forEachInFlight(x -> {
+      for (Detector d : detectors) d.inFlight(x, now);
+    });
+    for (Detector d : detectors) d.afterSweep(now);
+  }
+
+  @Override
+  public void start(ExchangeState x) {
+    reporters.start(x);
+  }
+
+  @Override
+  public void step(ExchangeState x, Step step, long nanos) {
+    reporters.step(x, step, nanos);
+    for (Detector d : detectors) d.step(x, step, nanos);
+  }
+
+  @Override
+  public void end(ExchangeState x) {
+    reporters.end(x);
+    for (Detector d : detectors) d.end(x);
+  }
+
+  @Override
+  public void connection(long connectionId, boolean server, String event, String... keyValues) {
+    reporters.connection(connectionId, server, event, keyValues);
+  }
+
+  @Override
+  public void configured(String component, Object instance, String callSite, long... settings) {
+    reporters.configured(component, instance, callSite, settings);
+    for (Detector d : detectors) d.configured(component, callSite, settings);
+  }
+
+  @Override
+  public void finding(Finding f) {
+    reporters.finding(f);
+  }
+
+  /** One detector: plain Java, fed by the runtime, reporting through {@code Findings.report}. */
+  interface Detector {
+    default void step(ExchangeState x, Step step, long nanos) {}
+
+    default void end(ExchangeState x) {}
+
+    default void configured(String component, String callSite, long... settings) {}
+
+    /** Called by the sweeper for each exchange in flight. */
+    default void inFlight(ExchangeState x, long now) {}
+
+    default void afterSweep(long now) {}
+  }
+}

@@ -1,0 +1,100 @@
+package io.httpdiag.agent.detect;
+
+import io.httpdiag.agent.runtime.CallSite;
+import io.httpdiag.agent.runtime.ExchangeState;
+import io.httpdiag.agent.runtime.Finding;
+import io.httpdiag.agent.runtime.Findings;
+import io.httpdiag.agent.runtime.Step;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Missing timeouts, once per configuration or call site: servers open to slow clients, transports
+ * and JDK clients that may wait forever to connect, exchanges with no deadline at all; and a
+ * watchdog for exchanges stuck past a threshold with no deadline, showing the waiting thread.
+ */
+final class TimeoutDetector implements Detectors.Detector {
+  static final String EXCHANGE_FIX = "give every exchange a deadline: core-transport Client.builder().timeout(...) or "
+      + "Request.builder(...).timeout(...); JDK HttpRequest.newBuilder().timeout(...)";
+  private final long stuckAfterNanos;
+
+  TimeoutDetector(long stuckAfterNanos) {
+    this.stuckAfterNanos = stuckAfterNanos;
+  }
+
+  @Override
+  public void configured(String component, String callSite, long... s) {
+    switch (component) {
+      case "server": {
+        long readHeader = s[0], read = s[1], write = s[2], idle = s[3];
+        if (readHeader == 0 && read == 0) {
+          Findings.report(new Finding(Finding.Kind.MISSING_TIMEOUT, null,
+              "server without readHeaderTimeout or readTimeout: a client that trickles its headers holds a connection "
+                  + "and a thread forever (slowloris)",
+              "built at", callSite,
+              new String[] {"readHeaderTimeout=" + show(readHeader) + " readTimeout=" + show(read) + " writeTimeout="
+                  + show(write) + " idleTimeout=" + show(idle)},
+              "Server.builder().readHeaderTimeout(Duration.ofSeconds(5)).idleTimeout(Duration.ofSeconds(60))",
+              null));
+        }
+        break;
+      }
+      case "transport":
+        if (s[0] == 0) {
+          Findings.report(new Finding(Finding.Kind.MISSING_TIMEOUT, null,
+              "transport without a dial timeout: connecting to an unreachable host waits for the operating system "
+                  + "(minutes)", "built at", callSite, null, "Transport.builder().dialTimeout(Duration.ofSeconds(5))", null));
+        }
+        break;
+      case "jdkClient":
+        if (s.length > 0 && s[0] == 0) {
+          Findings.report(new Finding(Finding.Kind.MISSING_TIMEOUT, null,
+              "HttpClient without connectTimeout: connecting to an unreachable host waits for the operating system "
+                  + "(minutes)", "built at", callSite, null,
+              "HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))", null));
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  @Override
+  public void step(ExchangeState x, Step step, long nanos) {
+    if (step != Step.EXCHANGE_START || x.server || x.deadlineNanos != 0) return;
+    Findings.report(new Finding(Finding.Kind.MISSING_TIMEOUT, null,
+        "exchange without a deadline: " + x.method + " " + x.url
+            + " (no client timeout and no request timeout: a server that stalls holds this thread forever)",
+        "sent at", x.callSite, null, EXCHANGE_FIX, null));
+  }
+
+  @Override
+  public void inFlight(ExchangeState x, long now) {
+    if (x.server || x.deadlineNanos != 0 || x.responseHeadersAt != 0 || x.stuckReported || x.error != null) return;
+    long waited = now - x.startNanos;
+    if (waited < stuckAfterNanos) return;
+    x.stuckReported = true;
+    waited = System.nanoTime() - x.startNanos; // a check point runs ahead of the clock: show the real age
+    Thread t = x.thread;
+    List<String> details = new ArrayList<>();
+    String[] stack = new String[0];
+    if (t != null && t.isAlive()) {
+      stack = CallSite.stackOf(t, 40);
+      details.add("thread \"" + t.getName() + "\" is waiting at:");
+    }
+    Findings.report(new Finding(Finding.Kind.STUCK_EXCHANGE, null,
+        "exchange in flight for " + Format.duration(waited) + " with no deadline, still waiting for the response: "
+            + x.method + " " + x.url + phase(x),
+        "sent at", x.callSite, details.toArray(new String[0]), EXCHANGE_FIX, stack));
+  }
+
+  private static String phase(ExchangeState x) {
+    if (x.gotConnAt == 0) return " (no connection yet)";
+    if (x.wroteRequestAt == 0) return " (writing the request on c" + x.connectionId + ")";
+    return " (request sent on c" + x.connectionId + ", no response byte yet)";
+  }
+
+  private static String show(long nanos) {
+    return nanos == 0 ? "none" : Format.duration(nanos);
+  }
+}

@@ -1,0 +1,121 @@
+package io.httpdiag.agent.runtime;
+
+/**
+ * One problem found, in a form readable without the agent's sources: what ({@link #title}), where
+ * ({@link #callSite} and {@link #stack}), how much ({@link #details}) and the {@link #fix}.
+ * Repeats of the same kind at the same call site (and subject, e.g. host) aggregate into one
+ * finding with a count. Immutable but for the aggregate counters, which are updated under the
+ * registry's lock.
+ */
+public final class Finding {
+  /** The kinds of finding, with the word the log line starts with. */
+  public enum Kind {
+    BODY_NOT_CLOSED("LEAK"),
+    BODY_CLOSED_LATE("INFO"),
+    BODY_CLOSED_EARLY("WASTE"),
+    CLIENT_PER_REQUEST("MISUSE"),
+    MISSING_TIMEOUT("RISK"),
+    STUCK_EXCHANGE("STUCK"),
+    POOL_CHURN("CHURN"),
+    THREAD_LEAK("LEAK");
+
+    public final String tag;
+
+    Kind(String tag) {
+      this.tag = tag;
+    }
+  }
+
+  public final Kind kind;
+  /** Aggregation key: kind + subject, or kind + call site when there is no subject. */
+  final String key;
+  // The evidence below is the latest occurrence's; guarded by this.
+  private String title;
+  private String callSite;
+  private String callSiteLabel;
+  private String[] details;
+  private String fix;
+  private String[] stack;
+
+  long count;
+  long firstSeenMillis;
+  long lastSeenMillis;
+
+  public Finding(Kind kind, String subject, String title, String callSiteLabel, String callSite, String[] details,
+      String fix, String[] stack) {
+    this.kind = kind;
+    this.key = kind + "|" + (subject != null ? subject : callSite);
+    this.title = title;
+    this.callSiteLabel = callSiteLabel;
+    this.callSite = callSite;
+    this.details = details == null ? new String[0] : details;
+    this.fix = fix;
+    this.stack = stack == null ? new String[0] : stack;
+  }
+
+  /** Takes the evidence of a newer occurrence (the aggregate shows the latest numbers). */
+  synchronized void update(Finding newer) {
+    title = newer.title;
+    callSite = newer.callSite;
+    callSiteLabel = newer.callSiteLabel;
+    details = newer.details;
+    fix = newer.fix;
+    stack = newer.stack;
+  }
+
+  /** One line: what happened, with the exchange or component it happened to. */
+  public synchronized String title() {
+    return title;
+  }
+
+  /** Where it began, e.g. {@code com.acme.Inventory.refresh(Inventory.java:88)}. */
+  public synchronized String callSite() {
+    return callSite;
+  }
+
+  /** Extra lines of evidence (may be empty). */
+  public synchronized String[] details() {
+    return details.clone();
+  }
+
+  public synchronized String fix() {
+    return fix;
+  }
+
+  /** Frames from the call site down (may be empty). */
+  public synchronized String[] stack() {
+    return stack.clone();
+  }
+
+  public synchronized long count() {
+    return count;
+  }
+
+  public synchronized long firstSeenMillis() {
+    return firstSeenMillis;
+  }
+
+  public synchronized long lastSeenMillis() {
+    return lastSeenMillis;
+  }
+
+  /** The finding as the log shows it: a title line, the call site, details, the fix. */
+  public synchronized String text() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("httpdiag ").append(kind.tag).append(' ').append(title);
+    long n = count;
+    if (n > 1) sb.append(" [seen ").append(n).append(" times]");
+    sb.append("\n  ").append(callSiteLabel).append(' ').append(callSite);
+    for (String d : details) sb.append("\n  ").append(d);
+    if (stack.length > 0 && !kind.tag.equals("INFO")) {
+      for (String frame : stack) sb.append("\n    at ").append(frame);
+    }
+    if (fix != null) sb.append("\n  fix: ").append(fix);
+    return sb.toString();
+  }
+
+  @Override
+  public String toString() {
+    return text();
+  }
+}

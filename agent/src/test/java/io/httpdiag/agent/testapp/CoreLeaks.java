@@ -1,0 +1,208 @@
+package io.httpdiag.agent.testapp;
+
+import io.httpdiag.http.Client;
+import io.httpdiag.http.HttpTimeoutException;
+import io.httpdiag.http.Request;
+import io.httpdiag.http.Response;
+import io.httpdiag.http.Server;
+import io.httpdiag.http.Transport;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One program per finding, on core-transport, in a leaky and a fixed variant:
+ * {@code CoreLeaks <scenario> leaky|fixed}. The fixed variants also configure every timeout, so a
+ * fixed run must produce no finding at all. At the end the program runs a check point (the
+ * age-based detectors as if an hour had passed) and prints every finding as
+ * {@code testapp: finding <KIND> <callSite>} plus the full text.
+ */
+public final class CoreLeaks {
+  private static final Duration T = Duration.ofSeconds(10);
+  private static boolean fixed;
+  private static Server server;
+  private static final List<Response> keptOpen = new ArrayList<>();
+
+  private CoreLeaks() {}
+
+  public static void main(String[] args) throws Exception {
+    String scenario = args[0];
+    fixed = args[1].equals("fixed");
+    CountDownLatch release = new CountDownLatch(1);
+    Server.Builder sb = Server.builder().handler((w, r) -> {
+      switch (r.path()) {
+        case "/big":
+          w.headers().set("Content-Length", Integer.toString(1 << 20));
+          byte[] chunk = new byte[64 * 1024];
+          for (int i = 0; i < 16; i++) w.write(chunk);
+          break;
+        case "/stall":
+          release.await(20, TimeUnit.SECONDS);
+          w.write("late");
+          break;
+        case "/think":
+          Thread.sleep(1);
+          w.write("ok");
+          break;
+        default:
+          w.write("Hello, World!");
+      }
+    });
+    if (fixed) sb.readHeaderTimeout(Duration.ofSeconds(5)).idleTimeout(Duration.ofSeconds(60));
+    server = sb.build().start();
+    try {
+      switch (scenario) {
+        case "bodyNotClosed": bodyNotClosed(); break;
+        case "bodyClosedEarly": bodyClosedEarly(); break;
+        case "transportPerRequest": transportPerRequest(); break;
+        case "noTimeouts": noTimeouts(); break;
+        case "stuck": stuck(release); break;
+        case "churn": churn(); break;
+        default: throw new IllegalArgumentException("unknown scenario " + scenario);
+      }
+      release.countDown();
+      checkpointAndPrint();
+    } finally {
+      release.countDown();
+      for (Response r : keptOpen) r.close();
+      server.close();
+    }
+    SimulatedTraffic.report();
+  }
+
+  private static Client client() {
+    Client.Builder b = Client.builder();
+    if (fixed) b.timeout(T);
+    return b.build();
+  }
+
+  static void bodyNotClosed() throws Exception {
+    Client client = client();
+    Response r = client.get(server.url("/big"));
+    if (fixed) {
+      try (InputStream in = r.body()) {
+        in.readAllBytes();
+      }
+    } else {
+      keptOpen.add(r); // never read, never closed (closed only at exit, after the check point)
+    }
+  }
+
+  static void bodyClosedEarly() throws Exception {
+    Client client = client();
+    try (Response r = client.get(server.url("/big"))) {
+      InputStream in = r.body();
+      if (fixed) {
+        in.readAllBytes();
+      } else {
+        in.readNBytes(1000); // then closed by try-with-resources with ~1 MiB left
+      }
+    }
+  }
+
+  static void transportPerRequest() throws Exception {
+    Transport shared = Transport.builder().build();
+    for (int i = 0; i < 8; i++) {
+      Transport t = fixed ? shared : Transport.builder().build();
+      Client c = Client.builder().transport(t).timeout(fixed ? T : Duration.ZERO).build();
+      try (Response r = c.get(server.url("/"))) {
+        r.body().readAllBytes();
+      }
+      if (!fixed) t.close();
+    }
+  }
+
+  static void noTimeouts() throws Exception {
+    try (Response r = client().get(server.url("/"))) {
+      r.body().readAllBytes();
+    }
+  }
+
+  static void stuck(CountDownLatch release) throws Exception {
+    Client client = fixed ? Client.builder().timeout(Duration.ofMillis(300)).build() : client();
+    Thread caller = new Thread(() -> {
+      try (Response r = client.get(server.url("/stall"))) {
+        r.body().readAllBytes();
+      } catch (HttpTimeoutException expected) {
+        System.out.println("testapp: timed out as configured: " + expected.getMessage());
+      } catch (Exception e) {
+        System.out.println("testapp: " + e);
+      }
+    }, "stuck-caller");
+    caller.start();
+    if (fixed) {
+      caller.join(TimeUnit.SECONDS.toMillis(10));
+      return;
+    }
+    awaitFinding("STUCK_EXCHANGE"); // the sweeper reports it once detect.stuck.after has passed
+    release.countDown();
+    caller.join(TimeUnit.SECONDS.toMillis(10));
+  }
+
+  static void churn() throws Exception {
+    Transport t = Transport.builder().maxIdleConnsPerHost(fixed ? 100 : 2).build();
+    Client client = Client.builder().transport(t).timeout(fixed ? T : Duration.ZERO).build();
+    Thread[] workers = new Thread[50];
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+    for (int i = 0; i < workers.length; i++) {
+      workers[i] = new Thread(() -> {
+        while (System.nanoTime() < until) {
+          try (Response r = client.get(server.url("/think"))) {
+            r.body().readAllBytes();
+            Thread.sleep(1); // think time: without it a tight loop hides the churn (DESIGN.md section 8)
+          } catch (Exception e) {
+            System.out.println("testapp: " + e);
+            return;
+          }
+        }
+      });
+      workers[i].start();
+    }
+    for (Thread w : workers) w.join();
+    System.out.println("testapp: stats " + t.stats());
+    t.close();
+  }
+
+  private static void awaitFinding(String kind) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      for (String[] f : findings()) {
+        if (f[0].equals(kind)) return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no " + kind + " finding within 20 s");
+  }
+
+  /** Runs a check point, then prints the findings. Reflection: the runtime is the agent's boot-loaded copy. */
+  static void checkpointAndPrint() throws Exception {
+    Class<?> findings = Class.forName("io.httpdiag.agent.runtime.Findings");
+    findings.getMethod("sweep", long.class).invoke(null, TimeUnit.HOURS.toNanos(1));
+    for (String[] f : findings()) {
+      System.out.println("testapp: finding " + f[0] + " " + f[1]);
+    }
+    @SuppressWarnings("unchecked")
+    List<String> texts = (List<String>) findings.getMethod("texts").invoke(null);
+    for (String text : texts) System.out.println(text);
+  }
+
+  private static List<String[]> findings() throws Exception {
+    Class<?> findings = Class.forName("io.httpdiag.agent.runtime.Findings");
+    List<?> all = (List<?>) findings.getMethod("all").invoke(null);
+    List<String[]> out = new ArrayList<>();
+    for (Object f : all) {
+      String kind = f.getClass().getField("kind").get(f).toString();
+      String site = (String) f.getClass().getMethod("callSite").invoke(f);
+      out.add(new String[] {kind, site});
+    }
+    return out;
+  }
+
+  static String describe(String[] f) {
+    return Arrays.toString(f);
+  }
+}
