@@ -18,6 +18,7 @@ final class ClientBody extends InputStream {
   private final String notReusable; // null when the connection may be reused after the body
   private boolean ended;
   private boolean closed;
+  private byte[] single;
 
   ClientBody(Exchange x, PersistConn pc, BodyInputStream body, String notReusable) {
     this.x = x;
@@ -28,8 +29,10 @@ final class ClientBody extends InputStream {
 
   @Override
   public int read() throws IOException {
-    byte[] one = new byte[1];
-    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    if (single == null) {
+      single = new byte[1];
+    }
+    return read(single, 0, 1) < 0 ? -1 : single[0] & 0xff;
   }
 
   @Override

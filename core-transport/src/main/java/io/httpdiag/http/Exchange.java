@@ -131,7 +131,7 @@ final class Exchange {
     BodyInputStream body = BodyInputStream.forHead(pc.reader, head, noBody, false, t.maxResponseHeaderBytes);
     String notReusable = t.disableKeepAlives ? "keepAlivesDisabled"
         : !head.keepAlive() || req.headers().containsToken("Connection", "close") || body.untilClose()
-            || !wroteWholeBody ? "connectionClose" : null;
+            || !wroteWholeBody || head.status == 101 ? "connectionClose" : null; // 101: no longer HTTP/1.1
     pc.setReadDeadline(deadline, kind, budget, "reading the response body");
     ClientBody cb = new ClientBody(this, pc, body, notReusable);
     Response r = new Response(req, head.status, head.reason, head.protocol(), head.headers, cb,

@@ -4,14 +4,7 @@ import io.httpdiag.http.internal.Threads;
 import io.httpdiag.http.internal.Trace;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.UnknownHostException;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -21,11 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSession;
-import javax.net.ssl.SSLSocket;
 
 /**
  * Makes HTTP/1.1 exchanges and keeps idle connections for reuse, like Go's {@code http.Transport}.
@@ -57,7 +46,7 @@ public final class Transport implements AutoCloseable {
   final int maxConnsPerHost;
   final int maxResponseHeaderBytes;
   final boolean disableKeepAlives;
-  private final SSLContext sslContext;
+  final SSLContext sslContext;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition janitorWake = lock.newCondition();
@@ -262,7 +251,7 @@ public final class Transport implements AutoCloseable {
       return pc;
     }
     try {
-      pc = dial(x, hostPort);
+      pc = Dialer.dial(this, x, hostPort);
     } catch (IOException | RuntimeException e) {
       lock.lock();
       try {
@@ -477,147 +466,6 @@ public final class Transport implements AutoCloseable {
       }
     }
     throw new IllegalStateException("unknown discard reason: " + reason);
-  }
-
-  // ---------------------------------------------------------------- dialing
-
-  private PersistConn dial(Exchange x, String hostPort) throws IOException {
-    String host = x.host;
-    boolean literal = isIpLiteral(host);
-    InetAddress[] addrs;
-    if (literal) {
-      addrs = InetAddress.getAllByName(host);
-    } else {
-      Trace.dnsStart(x.trace, x.id, host);
-      try {
-        addrs = InetAddress.getAllByName(host);
-      } catch (UnknownHostException e) {
-        Trace.dnsDone(x.trace, x.id, null, e);
-        throw e;
-      }
-      Trace.dnsDone(x.trace, x.id, join(addrs), null);
-    }
-    IOException last = null;
-    for (InetAddress a : addrs) {
-      String addr = (a.getAddress().length == 16 ? "[" + a.getHostAddress() + "]" : a.getHostAddress()) + ":" + x.port;
-      Trace.connectStart(x.trace, x.id, addr);
-      Socket s = new Socket();
-      x.dialing(s);
-      try {
-        s.setTcpNoDelay(true);
-        s.setKeepAlive(true);
-        s.connect(new InetSocketAddress(a, x.port), timeoutMillis(dialTimeout, x.deadline));
-      } catch (SocketTimeoutException e) {
-        closeQuietly(s);
-        HttpTimeoutException t = timeoutFor(x, dialTimeout, "dialTimeout", "dialing " + addr);
-        Trace.connectDone(x.trace, x.id, 0, addr, t);
-        throw t;
-      } catch (IOException e) {
-        closeQuietly(s);
-        Trace.connectDone(x.trace, x.id, 0, addr, e);
-        last = x.aborted() ? x.canceledException("dialing " + addr, e) : e;
-        if (x.aborted()) {
-          throw last;
-        }
-        continue;
-      }
-      long id = Trace.newConnectionId();
-      Trace.connectDone(x.trace, x.id, id, addr, null);
-      Socket use = s;
-      String tls = null;
-      if (x.https) {
-        SSLSocket ss = handshake(x, s, id);
-        use = ss;
-        tls = ss.getSession().getProtocol();
-      }
-      return new PersistConn(id, x.key, addr, use, tls);
-    }
-    throw new IOException("dial " + hostPort + ": " + (last == null ? "no addresses" : last.getMessage()), last);
-  }
-
-  private SSLSocket handshake(Exchange x, Socket s, long connId) throws IOException {
-    Trace.tlsHandshakeStart(x.trace, x.id, connId);
-    SSLSocket ss = null;
-    try {
-      SSLContext ctx = sslContext != null ? sslContext : SSLContext.getDefault();
-      ss = (SSLSocket) ctx.getSocketFactory().createSocket(s, x.host, x.port, true);
-      SSLParameters p = ss.getSSLParameters();
-      p.setEndpointIdentificationAlgorithm("HTTPS"); // hostname verification, RFC 2818
-      if (!isIpLiteral(x.host)) {
-        p.setServerNames(List.of(new SNIHostName(x.host)));
-      }
-      p.setApplicationProtocols(new String[] {"http/1.1"});
-      ss.setSSLParameters(p);
-      ss.setSoTimeout(timeoutMillis(tlsHandshakeTimeout, x.deadline));
-      ss.startHandshake();
-      ss.setSoTimeout(0);
-      SSLSession session = ss.getSession();
-      Trace.tlsHandshakeDone(x.trace, x.id, connId, session.getProtocol(), session.getCipherSuite(),
-          ss.getApplicationProtocol(), null);
-      return ss;
-    } catch (SocketTimeoutException e) {
-      closeQuietly(ss != null ? ss : s);
-      HttpTimeoutException t = timeoutFor(x, tlsHandshakeTimeout, "tlsHandshakeTimeout", "in the TLS handshake with "
-          + x.host + ":" + x.port);
-      Trace.tlsHandshakeDone(x.trace, x.id, connId, null, null, null, t);
-      throw t;
-    } catch (IOException | NoSuchAlgorithmException e) {
-      closeQuietly(ss != null ? ss : s);
-      IOException io = x.aborted() ? x.canceledException("in the TLS handshake", e)
-          : e instanceof IOException ? (IOException) e : new IOException("no default SSLContext", e);
-      Trace.tlsHandshakeDone(x.trace, x.id, connId, null, null, null, io);
-      throw io;
-    }
-  }
-
-  /** The exception for a step bounded by {@code knob} and the exchange deadline: whichever was shorter. */
-  private static HttpTimeoutException timeoutFor(Exchange x, long knob, String knobName, String what) {
-    boolean byDeadline = x.deadline != 0 && (knob == 0 || x.deadline - System.nanoTime() <= 0);
-    String kind = byDeadline ? x.kind : knobName;
-    return new HttpTimeoutException(kind, kind + " (" + format(byDeadline ? x.budget : knob) + ") elapsed " + what);
-  }
-
-  /** Socket timeout in ms for a step: the knob or the time left, whichever is less; 0 means none. */
-  static int timeoutMillis(long knobNanos, long deadline) throws IOException {
-    long t = knobNanos;
-    if (deadline != 0) {
-      long left = deadline - System.nanoTime();
-      t = t == 0 ? left : Math.min(t, left);
-    }
-    if (t == 0) {
-      return 0;
-    }
-    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (t + 999_999) / 1_000_000));
-  }
-
-  static boolean isIpLiteral(String host) {
-    if (host.indexOf(':') >= 0) {
-      return true; // IPv6, possibly in brackets
-    }
-    for (int i = 0; i < host.length(); i++) {
-      char c = host.charAt(i);
-      if ((c < '0' || c > '9') && c != '.') {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static String join(InetAddress[] addrs) {
-    StringBuilder sb = new StringBuilder();
-    for (InetAddress a : addrs) {
-      if (sb.length() > 0) sb.append(',');
-      sb.append(a.getHostAddress());
-    }
-    return sb.toString();
-  }
-
-  private static void closeQuietly(Socket s) {
-    try {
-      s.close();
-    } catch (IOException ignored) {
-      // already failing
-    }
   }
 
   /** "1.5s", "250ms". */

@@ -289,6 +289,78 @@ class ClientFaultTest {
   }
 
   @Test
+  void silentTlsServerTripsTlsHandshakeTimeout() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    transport = Transport.builder().tlsHandshakeTimeout(Duration.ofMillis(200)).build();
+    client = Client.builder().transport(transport).trace(rec).build();
+    serve((c, i) -> release.await()); // accepts TCP, never speaks TLS
+    try {
+      HttpTimeoutException e = assertThrows(HttpTimeoutException.class,
+          () -> client.get("https://127.0.0.1:" + server.port() + "/"));
+      assertEquals("tlsHandshakeTimeout", e.kind());
+      assertEquals("tlsHandshakeTimeout (200ms) elapsed in the TLS handshake with 127.0.0.1:" + server.port(),
+          e.getMessage());
+      assertEquals(List.of("exchangeStart", "getConn", "connectStart", "connectDone", "tlsHandshakeStart",
+          "tlsHandshakeDone", "timeout", "exchangeFailed"), rec.names());
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void fullListenBacklogTripsDialTimeout() throws Exception {
+    transport = Transport.builder().dialTimeout(Duration.ofMillis(200)).build();
+    client = Client.builder().transport(transport).timeout(Duration.ofMillis(1000)).build();
+    // A listener that never accepts, its backlog filled: further SYNs are dropped, the dial hangs.
+    List<java.net.Socket> fillers = new java.util.ArrayList<>();
+    try (java.net.ServerSocket full = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      HttpTimeoutException e = null;
+      for (int i = 0; i < 8 && e == null; i++) {
+        try {
+          client.get("http://127.0.0.1:" + full.getLocalPort() + "/");
+        } catch (HttpTimeoutException timeout) {
+          if (timeout.kind().equals("dialTimeout")) {
+            e = timeout;
+          } // else the kernel accepted the connection into the backlog and nobody answered
+        } catch (IOException acceptedByTheKernel) {
+          // the connection went into the backlog and the request then failed: fill more
+        }
+        java.net.Socket filler = new java.net.Socket();
+        fillers.add(filler);
+        try {
+          filler.connect(full.getLocalSocketAddress(), 100);
+        } catch (IOException backlogFull) {
+          // expected once full
+        }
+      }
+      assertTrue(e != null, "no dial timeout with a full backlog");
+      assertEquals("dialTimeout", e.kind());
+      assertEquals("dialTimeout (200ms) elapsed dialing 127.0.0.1:" + full.getLocalPort(), e.getMessage());
+    } finally {
+      for (java.net.Socket f : fillers) {
+        f.close();
+      }
+    }
+  }
+
+  @Test
+  void cancelReleasesACallerWaitingForAConnection() throws Exception {
+    transport = Transport.builder().maxConnsPerHost(1).build();
+    client = Client.builder().transport(transport).build();
+    serve(keepAlive("x".repeat(100_000)));
+    Response held = client.get(server.url("/"));
+    Request waiting = Request.builder("GET", server.url("/second")).build();
+    Threads.start("canceller", () -> {
+      Await.until(WAIT, () -> transport.stats().hosts().get("http://127.0.0.1:" + server.port()).waiting() == 1,
+          () -> "a caller waiting");
+      waiting.cancel();
+    });
+    IOException e = assertThrows(IOException.class, () -> client.send(waiting));
+    assertTrue(e.getMessage().startsWith("request canceled while waiting for a connection"), e.getMessage());
+    held.close();
+  }
+
+  @Test
   void requestTimeoutShorterThanTheClientsWins() throws Exception {
     client = Client.builder().transport(transport).timeout(Duration.ofSeconds(30)).build();
     serve((c, i) -> {

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -116,6 +117,23 @@ class ClientServerTest {
   }
 
   @Test
+  void expectContinueRejectedByTheServerSkipsTheBodyAndTheConnection() throws Exception {
+    Client c = start((w, r) -> w.writeHeader(401), Transport.builder()); // never reads the body
+    TraceRecorder rec = new TraceRecorder();
+    Request req = Request.builder("PUT", server.url("/")).header("Expect", "100-continue")
+        .body(new ByteArrayInputStream(new byte[1 << 20]), 1 << 20).trace(rec).build();
+    try (Response r = c.send(req)) {
+      assertEquals(401, r.status());
+      r.body().readAllBytes();
+    }
+    assertEquals(List.of("exchangeStart", "getConn", "connectStart", "connectDone", "gotConn", "wroteHeaders",
+        "wait100Continue", "gotFirstResponseByte", "wroteRequest", "gotResponseHeaders", "bodyEnd", "putIdleConn"),
+        rec.names());
+    assertTrue(rec.details().contains("wroteRequest 0"), rec.details().toString());
+    assertTrue(rec.details().contains("putIdleConn connectionClose"), rec.details().toString());
+  }
+
+  @Test
   void headResponseHasNoBodyAndKeepsTheConnection() throws Exception {
     Client c = start((w, r) -> w.write("ignored for HEAD"), Transport.builder());
     try (Response r = c.send(Request.builder("HEAD", server.url("/")).build())) {
@@ -124,6 +142,34 @@ class ClientServerTest {
     }
     assertEquals("ignored for HEAD", text(c.get(server.url("/"))));
     assertEquals(1, serverConnections.size());
+  }
+
+  /** Keep-alive race: connections handed between threads through the pool stay coherent. */
+  @RepeatedTest(10)
+  void concurrentCallersShareThePoolWithoutMixingResponses() throws Exception {
+    Client c = start((w, r) -> w.write(r.path()), Transport.builder().maxIdleConnsPerHost(8));
+    int threads = 8;
+    CountDownLatch done = new CountDownLatch(threads);
+    List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      Threads.start("race", () -> {
+        try {
+          for (int i = 0; i < 25; i++) {
+            String path = "/t" + id + "/" + i;
+            assertEquals(path, text(c.get(server.url(path))));
+          }
+        } catch (Throwable e) {
+          errors.add(e);
+        } finally {
+          done.countDown();
+        }
+      });
+    }
+    assertTrue(done.await(WAIT.toSeconds(), TimeUnit.SECONDS));
+    assertEquals(List.of(), errors);
+    assertTrue(transport.stats().dials() <= threads, transport.stats().toString());
+    assertEquals(threads * 25 - transport.stats().dials(), transport.stats().reuses());
   }
 
   /**

@@ -55,9 +55,11 @@ public final class ClientBench {
       Client ours = Client.builder().transport(transport).build();
       HttpClient jdk = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       HttpRequest jdkRequest = HttpRequest.newBuilder(URI.create(url)).build();
-      Request oursRequest = Request.builder("GET", url).build(); // both clients send a prebuilt request
+      // Both clients send a prebuilt GET. Ours is one per thread: a Request carries its cancellation
+      // state, and one shared by 64 threads would serialize them on its cancel lock.
+      ThreadLocal<Request> oursRequest = ThreadLocal.withInitial(() -> Request.builder("GET", url).build());
       Call oursCall = () -> {
-        try (Response r = ours.send(oursRequest)) {
+        try (Response r = ours.send(oursRequest.get())) {
           if (r.body().readAllBytes().length != 13) {
             throw new IllegalStateException("unexpected body");
           }
