@@ -10,12 +10,15 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * A self-signed certificate for localhost/127.0.0.1, made with the running JDK's keytool, as a
- * server context (the key) and a client context (trusting only it). Made once per process.
+ * A self-signed certificate for localhost/127.0.0.1 as a server context (the key) and a client
+ * context (trusting only it). {@link #get()}: made once per process with the running JDK's keytool
+ * ({@code serve --tls}); {@link #bundled()}: the demo's own, shipped in the jar (no keytool run, so
+ * the TLS scenario starts at once). Test material only: its private key is public.
  */
 final class Tls {
   static final String PASSWORD = "changeit";
   private static Tls instance; // guarded by Tls.class
+  private static Tls bundled; // guarded by Tls.class
 
   final Path keyStoreFile;
   private final KeyStore store;
@@ -28,6 +31,18 @@ final class Tls {
   static synchronized Tls get() throws Exception {
     if (instance == null) instance = generate();
     return instance;
+  }
+
+  static synchronized Tls bundled() throws Exception {
+    if (bundled == null) {
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      try (InputStream in = Tls.class.getResourceAsStream("demo-tls.p12")) {
+        if (in == null) throw new IOException("demo-tls.p12 missing from the demo jar");
+        store.load(in, PASSWORD.toCharArray());
+      }
+      bundled = new Tls(null, store);
+    }
+    return bundled;
   }
 
   SSLContext server() throws Exception {

@@ -26,7 +26,7 @@ final class TlsReuse extends Scenario {
 
   @Override
   void run(Variant v, Run run) throws Exception {
-    Tls tls = Tls.get();
+    Tls tls = Tls.bundled();
     Server server = run.later(DemoServer.builder(run).tls(tls.server()).readHeaderTimeout(Duration.ofSeconds(5))
         .idleTimeout(Duration.ofSeconds(60)).build().start());
     Transport shared = v == Variant.FIXED ? run.later(Transport.builder().sslContext(tls.client()).build()) : null;
