@@ -19,7 +19,7 @@ final class ReportHtml {
     sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>httpdiag report: ")
         .append(esc(r.file.getFileName().toString())).append("</title>\n<style>\n")
         .append("body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em}\n")
-        .append("table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}\n")
+        .append("table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top;max-width:36em;overflow-wrap:anywhere}\n")
         .append("th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}\n")
         .append(".wf{position:relative;height:14px;width:600px;background:#fafafa}.wf div{position:absolute;top:0;height:14px}\n")
         .append(".key span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}\n")
