@@ -3,15 +3,9 @@ package io.httpdiag.demo;
 import io.httpdiag.http.Handler;
 import io.httpdiag.http.ServeMux;
 import io.httpdiag.http.Server;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -131,25 +125,9 @@ final class ServeCommand {
 
   /** A self-signed certificate for localhost/127.0.0.1, made with the running JDK's keytool. */
   static SSLContext selfSignedContext() throws Exception {
-    Path dir = Files.createTempDirectory("httpdiag-demo-tls");
-    Path ks = dir.resolve("demo.p12");
-    Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-    Process p = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "demo", "-keyalg", "EC", "-groupname",
-        "secp256r1", "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "30",
-        "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", "changeit").redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (p.waitFor() != 0) {
-      throw new IOException("keytool failed: " + out);
-    }
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(ks)) {
-      store.load(in, "changeit".toCharArray());
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(store, "changeit".toCharArray());
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf.getKeyManagers(), null, null);
-    System.out.println("  TLS: self-signed certificate for localhost/127.0.0.1 in " + ks + " (password changeit)");
-    return ctx;
+    Tls tls = Tls.get();
+    System.out.println("  TLS: self-signed certificate for localhost/127.0.0.1 in " + tls.keyStoreFile
+        + " (password " + Tls.PASSWORD + ")");
+    return tls.server();
   }
 }

@@ -15,6 +15,9 @@ public final class Main {
       "usage: java -jar httpdiag-agent.jar <command>",
       "  list                     list the JVMs on this machine (pid and main class)",
       "  attach <pid> [options]   load the agent into a running JVM, e.g. attach 4242 log=full,jfr=on",
+      "  report <file.jfr> [--html out.html]",
+      "                           summarise a JFR recording's httpdiag events: per host exchanges, reuse,",
+      "                           phase percentiles; findings by kind and call site; pool statistics",
       "  --help                   this text",
       "  --version                the agent version",
       "options (as for -javaagent:httpdiag-agent.jar=<options>): " + String.join(", ", Config.KEYS.keySet()));
@@ -41,6 +44,8 @@ public final class Main {
         return 0;
       case "list":
         return list(out, err);
+      case "report":
+        return report(java.util.Arrays.asList(args).subList(1, args.length), out, err);
       case "attach":
         if (args.length < 2 || args.length > 3) {
           err.println("httpdiag: usage: attach <pid> [options]");
@@ -56,6 +61,46 @@ public final class Main {
   static String version() {
     String v = Main.class.getPackage().getImplementationVersion();
     return v == null ? "dev" : v;
+  }
+
+  /** {@code report <file.jfr> [--html out.html]}: 0 done, 1 the HTML file could not be written, 2 unusable input. */
+  static int report(List<String> args, PrintStream out, PrintStream err) {
+    String jfr = null;
+    String html = null;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (a.equals("--html") && i + 1 < args.size()) {
+        html = args.get(++i);
+      } else if (!a.startsWith("--") && jfr == null) {
+        jfr = a;
+      } else {
+        jfr = null;
+        break;
+      }
+    }
+    if (jfr == null) {
+      err.println("httpdiag: usage: report <file.jfr> [--html out.html]");
+      return 2;
+    }
+    Recording r;
+    try {
+      r = Recording.read(java.nio.file.Path.of(jfr));
+    } catch (Recording.Unusable e) {
+      err.println("httpdiag: " + e.getMessage());
+      return 2;
+    }
+    ReportText.print(r, out);
+    if (html != null) {
+      try {
+        java.nio.file.Files.writeString(java.nio.file.Path.of(html), ReportHtml.render(r));
+      } catch (java.io.IOException | RuntimeException e) {
+        err.println("httpdiag: cannot write " + html + ": " + e);
+        return 1;
+      }
+      out.println();
+      out.println("HTML report: " + html);
+    }
+    return 0;
   }
 
   private static int list(PrintStream out, PrintStream err) {
