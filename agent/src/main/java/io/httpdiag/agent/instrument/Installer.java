@@ -9,6 +9,10 @@ import io.httpdiag.agent.runtime.Counters;
 import io.httpdiag.agent.runtime.Events;
 import java.io.File;
 import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import net.bytebuddy.pool.TypePool;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
@@ -41,9 +45,10 @@ public final class Installer {
       }
       installed = true;
       Events.install(config, Reporter.create(config));
+      // Advice classes are read from the jar: the boot loader offers no class-file resources to ByteBuddy.
+      ClassFileLocator locator = ClassFileLocator.ForJarFile.of(new File(jarPath));
+      if (config.instrumentJdk) installJdk(inst, locator);
       if (config.instrumentCore) {
-        // Advice classes are read from the jar: the boot loader offers no class-file resources to ByteBuddy.
-        ClassFileLocator locator = ClassFileLocator.ForJarFile.of(new File(jarPath));
         agentBuilder()
             .type(CoreTransportInstrumentation.type())
             .transform((builder, type, loader, module, domain) -> CoreTransportInstrumentation.apply(builder, locator))
@@ -52,6 +57,31 @@ public final class Installer {
     } catch (Throwable t) {
       System.err.println("httpdiag: agent failed to start: " + t + "; agent disabled");
     }
+  }
+
+  /**
+   * Instruments the JDK HttpClient: only the hooks present on this JDK; the missing ones are named in
+   * one warning line. Nothing is installed when java.net.http is not in the runtime image.
+   */
+  private static void installJdk(Instrumentation inst, ClassFileLocator jar) {
+    if (!ModuleLayer.boot().findModule("java.net.http").isPresent()) return;
+    List<String> missing = new ArrayList<>();
+    Map<String, List<JdkHttpClientInstrumentation.Hook>> hooks = JdkHttpClientInstrumentation.present(missing);
+    Counters.jdkHooksMissing = missing.size();
+    if (!missing.isEmpty()) {
+      System.err.println("httpdiag: warning: JDK HttpClient hooks not found on Java " + System.getProperty("java.version")
+          + ", their events are not reported: " + String.join(", ", missing));
+    }
+    if (hooks.isEmpty()) return;
+    TypePool advicePool = TypePool.Default.of(new ClassFileLocator.Compound(jar,
+        ClassFileLocator.ForClassLoader.of(ClassLoader.getPlatformClassLoader()), ClassFileLocator.ForClassLoader.ofSystemLoader()));
+    agentBuilder()
+        .type(JdkHttpClientInstrumentation.type(hooks))
+        .transform((builder, type, loader, module, domain) -> {
+          Counters.jdkClassesTransformed.incrementAndGet();
+          return JdkHttpClientInstrumentation.apply(builder, hooks.get(type.getName()), advicePool, jar);
+        })
+        .installOn(inst);
   }
 
   /** Whether {@link #install} succeeded in this JVM. */

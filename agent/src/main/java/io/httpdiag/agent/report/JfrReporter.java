@@ -2,6 +2,7 @@ package io.httpdiag.agent.report;
 
 import io.httpdiag.agent.runtime.Events;
 import io.httpdiag.agent.runtime.ExchangeState;
+import io.httpdiag.agent.runtime.Ids;
 import io.httpdiag.agent.runtime.PoolStats;
 import io.httpdiag.agent.runtime.Step;
 import jdk.jfr.FlightRecorder;
@@ -58,13 +59,16 @@ final class JfrReporter {
       ExchangeEvent e = (ExchangeEvent) o;
       e.end();
       if (!e.shouldCommit()) return;
-      e.exchangeId = x.id;
+      e.exchangeId = Ids.local(x.id);
+      e.client = Ids.client(x.id);
       e.method = x.method;
       e.url = x.url;
       e.host = x.hostPort;
       e.status = x.status;
-      e.connectionId = x.connectionId;
+      e.connectionId = Ids.local(x.connectionId);
       e.reused = x.reused;
+      e.redirects = x.redirects;
+      e.retries = x.retries;
       e.wasIdle = x.wasIdle;
       e.idleTime = x.wasIdle ? Math.max(0, x.idleNanos) : 0;
       e.dnsDuration = span(x.dnsStartAt, x.dnsDoneAt);
@@ -106,8 +110,9 @@ final class JfrReporter {
     ConnectionEvent c = (ConnectionEvent) o;
     c.end();
     if (!c.shouldCommit()) return;
-    c.connectionId = x.connectionId;
-    c.exchangeId = x.id;
+    c.connectionId = Ids.local(x.connectionId);
+    c.exchangeId = Ids.local(x.id);
+    c.client = Ids.client(x.id);
     c.host = x.hostPort;
     c.address = x.connectAddress;
     c.connectDuration = span(x.connectStartAt, x.connectDoneAt);

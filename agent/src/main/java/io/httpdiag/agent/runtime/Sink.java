@@ -20,6 +20,9 @@ public interface Sink {
    */
   void connection(long connectionId, boolean server, String event, String... keyValues);
 
+  /** A client-level event (JDK HttpClient created or stopped); {@code client} is e.g. {@code jdkclient1}. */
+  default void client(String client, String event, String... keyValues) {}
+
   /** Does nothing. */
   Sink NONE = new Sink() {
     @Override public void start(ExchangeState x) {}
