@@ -53,12 +53,19 @@ public final class JdkHttpClientInstrumentation {
     final int args;
     /** The advice class, by name: loading it in the boot loader would need java.net.http types. */
     final String advice;
+    /** Hooks of one group are alternatives (one per JDK line): missing only when all of them are. */
+    final String group;
 
     Hook(String type, String method, int args, String advice) {
+      this(type, method, args, advice, null);
+    }
+
+    Hook(String type, String method, int args, String advice, String group) {
       this.type = P + type;
       this.method = method;
       this.args = args;
       this.advice = JdkHttpClientInstrumentation.class.getName() + "$" + advice;
+      this.group = group;
     }
 
     @Override
@@ -74,7 +81,7 @@ public final class JdkHttpClientInstrumentation {
       new Hook("MultiExchange", INIT, -1, "ExchangeStart"),
       new Hook("MultiExchange", "responseAsyncImpl", 0, "Attempt"),
       new Hook("MultiExchange", "cancel", 1, "Cancel"),
-      new Hook("MultiExchange", "getExceptionalCF", 2, "Failed"),
+      new Hook("MultiExchange", "getExceptionalCF", -1, "Failed"), // (Throwable) on 17.0.15, (Throwable, ExchangeImpl) later
       new Hook("Exchange", INIT, -1, "ExchangeLink"),
       new Hook("ExchangeImpl", INIT, 1, "ExchangeLink"),
       new Hook("HttpRequestImpl", "getAddress", 0, "Dns"),
@@ -91,12 +98,19 @@ public final class JdkHttpClientInstrumentation {
       new Hook("Http1Exchange", "getOutgoing", 0, "Outgoing"),
       new Hook("Http1AsyncReceiver", "asyncReceive", 1, "Received"),
       new Hook("Response", INIT, 7, "ResponseHeaders"),
-      new Hook("Http1Exchange", "createResponseSubscriber", 2, "CreateSubscriber"),
-      new Hook("Stream", "createResponseSubscriber", 2, "CreateSubscriber"),
-      new Hook("common.HttpBodySubscriberWrapper", "onNext", 1, "BodyNext"),
-      new Hook("common.HttpBodySubscriberWrapper", "onComplete", 0, "BodyComplete"),
-      new Hook("common.HttpBodySubscriberWrapper", "onError", 1, "BodyError"),
-      new Hook("common.HttpBodySubscriberWrapper", "onCancel", 0, "BodyCancel"),
+      new Hook("Http1Exchange", "readBodyAsync", 3, "ReadBody"),
+      new Hook("Stream", "readBodyAsync", 3, "ReadBody"),
+      // The JDK's wrapper around the user's BodySubscriber: HttpBodySubscriberWrapper (HTTP/1.1 and
+      // HTTP/2) in later updates, Http1Response$Http1BodySubscriber (HTTP/1.1 only) in 17.0.15.
+      new Hook("common.HttpBodySubscriberWrapper", INIT, 1, "BodySubscriberCreated", "wrapper"),
+      new Hook("common.HttpBodySubscriberWrapper", "onNext", 1, "BodyNext", "onNext"),
+      new Hook("common.HttpBodySubscriberWrapper", "onComplete", 0, "BodyComplete", "onComplete"),
+      new Hook("common.HttpBodySubscriberWrapper", "onError", 1, "BodyError", "onError"),
+      new Hook("common.HttpBodySubscriberWrapper", "onCancel", 0, "BodyCancel", "wrapper"),
+      new Hook("Http1Response$Http1BodySubscriber", INIT, 1, "BodySubscriberCreated", "wrapper"),
+      new Hook("Http1Response$Http1BodySubscriber", "onNext", 1, "BodyNext", "onNext"),
+      new Hook("Http1Response$Http1BodySubscriber", "onComplete", 0, "BodyComplete", "onComplete"),
+      new Hook("Http1Response$Http1BodySubscriber", "onError", 1, "BodyError", "onError"),
       new Hook("ResponseSubscribers$HttpResponseInputStream", INIT, -1, "StreamCreated"),
       new Hook("ResponseSubscribers$HttpResponseInputStream", "read", -1, "StreamRead"),
       new Hook("ResponseSubscribers$HttpResponseInputStream", "close", 0, "StreamClose"),
@@ -112,14 +126,21 @@ public final class JdkHttpClientInstrumentation {
   static Map<String, List<Hook>> present(List<String> missing) {
     TypePool pool = TypePool.Default.of(ClassFileLocator.ForClassLoader.of(ClassLoader.getPlatformClassLoader()));
     Map<String, List<Hook>> byType = new LinkedHashMap<>();
+    Map<String, List<String>> groupsMissing = new LinkedHashMap<>();
+    java.util.Set<String> groupsPresent = new java.util.HashSet<>();
     for (Hook h : HOOKS) {
       TypePool.Resolution r = pool.describe(h.type);
       if (!r.isResolved() || r.resolve().getDeclaredMethods().filter(method(h)).isEmpty()) {
-        missing.add(h.toString());
+        if (h.group == null) missing.add(h.toString());
+        else groupsMissing.computeIfAbsent(h.group, k -> new ArrayList<>()).add(h.toString());
         continue;
       }
+      if (h.group != null) groupsPresent.add(h.group);
       byType.computeIfAbsent(h.type, k -> new ArrayList<>()).add(h);
     }
+    groupsMissing.forEach((group, hooks) -> {
+      if (!groupsPresent.contains(group)) missing.add(String.join(" or ", hooks));
+    });
     return byType;
   }
 
@@ -167,13 +188,15 @@ public final class JdkHttpClientInstrumentation {
   public static final class ExchangeStart {
     @Advice.OnMethodExit(suppress = Throwable.class)
     public static void exit(@Advice.This Object multi, @Advice.Argument(0) HttpRequest request,
-        @Advice.Argument(1) Object requestImpl, @Advice.Argument(2) HttpClient client) {
+        @Advice.Argument(1) Object requestImpl, @Advice.Argument(2) HttpClient client,
+        @Advice.FieldValue("exchange") Object firstExchange) {
       Optional<Duration> rt = request.timeout();
       Optional<Duration> ct = client.connectTimeout();
       Optional<HttpRequest.BodyPublisher> body = request.bodyPublisher();
       JdkClient.exchangeStart(multi, requestImpl, request.method(), String.valueOf(request.uri()),
           rt.isPresent() ? rt.get().toMillis() : -1, ct.isPresent() ? ct.get().toMillis() : -1,
           body.isPresent() ? body.get().contentLength() : 0);
+      JdkClient.link(firstExchange, multi); // made inside the constructor, before this advice ran
     }
   }
 
@@ -198,7 +221,7 @@ public final class JdkHttpClientInstrumentation {
     @Advice.OnMethodExit(suppress = Throwable.class)
     public static void exit(@Advice.This Object multi, @Advice.Argument(0) Throwable error,
         @Advice.Return CompletableFuture<?> result) {
-      if (result != null) JdkClient.failed(multi, error);
+      if (result != null) JdkClient.failed(multi, error, result);
     }
   }
 
@@ -213,7 +236,8 @@ public final class JdkHttpClientInstrumentation {
   public static final class Dns {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(@Advice.This HttpRequest request) {
-      JdkClient.dnsStart(request, request.uri().getHost());
+      java.net.URI u = request.uri();
+      JdkClient.dnsStart(request, u.getHost(), u.getPort(), u.getScheme());
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
@@ -339,15 +363,23 @@ public final class JdkHttpClientInstrumentation {
     }
   }
 
-  public static final class CreateSubscriber {
+  /** readBodyAsync(handler, ..): the user's body handler runs inside, on this thread. */
+  public static final class ReadBody {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(@Advice.This Object impl) {
       JdkClient.handlerEnter(impl);
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-    public static void exit(@Advice.This Object impl, @Advice.Return Object wrapper, @Advice.Thrown Throwable error) {
-      JdkClient.handlerExit(impl, wrapper, error);
+    public static void exit(@Advice.Thrown Throwable error) {
+      JdkClient.handlerExit(error);
+    }
+  }
+
+  public static final class BodySubscriberCreated {
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    public static void exit(@Advice.This Object wrapper) {
+      JdkClient.bodySubscriberCreated(wrapper);
     }
   }
 

@@ -85,7 +85,7 @@ final class LifecycleLog {
       if (x.bodyEnded) {
         l.event("bodyEnd", at - x.startNanos).num("bytes", x.responseBytes).bool("drained", x.drained)
             .kv("closedBy", x.closedBy).text("->", null);
-      } else {
+      } else if (json) {
         l.event("putIdleConn", at - x.startNanos);
       }
       l.text("putIdleConn " + (x.putIdleResult == null ? "unknown" : x.putIdleResult), null)

@@ -5,6 +5,9 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
@@ -42,9 +45,12 @@ public final class JdkClient {
     final long id;
     volatile Conn conn;
     volatile int attempt = 1;
-    volatile boolean dns, connectDone, gotConn, firstByte;
+    volatile boolean getConn, dns, gotConn;
+    /** 0 or 1, set once per attempt by whichever thread reports it first (CAS). */
+    volatile int connectDone, gotConnOnce, firstByte;
     volatile long requestBytes = -1;
     volatile int status;
+    volatile boolean undrained;
 
     Xch(long id) {
       this.id = id;
@@ -80,6 +86,13 @@ public final class JdkClient {
       this.x = x;
     }
   }
+
+  private static final AtomicIntegerFieldUpdater<Xch> CONNECT_DONE =
+      AtomicIntegerFieldUpdater.newUpdater(Xch.class, "connectDone");
+  private static final AtomicIntegerFieldUpdater<Xch> GOT_CONN =
+      AtomicIntegerFieldUpdater.newUpdater(Xch.class, "gotConnOnce");
+  private static final AtomicIntegerFieldUpdater<Xch> FIRST_BYTE =
+      AtomicIntegerFieldUpdater.newUpdater(Xch.class, "firstByte");
 
   public static int tableSize() {
     return table.size();
@@ -142,10 +155,12 @@ public final class JdkClient {
       table.put(currentRequest, x, false);
       if (attemptsBefore < 1) return;
       x.attempt = attemptsBefore + 1;
-      x.connectDone = false;
+      x.connectDone = 0;
+      x.gotConnOnce = 0;
       x.gotConn = false;
       x.dns = false;
-      x.firstByte = false;
+      x.getConn = false;
+      x.firstByte = 0;
       Events.attempt(x.id, currentRequest != previousRequest ? "redirect" : "retry", uri);
     } catch (Throwable t) {
       Counters.failure(t);
@@ -162,11 +177,16 @@ public final class JdkClient {
     }
   }
 
-  public static void dnsStart(Object request, String host) {
+  /** HttpRequestImpl.getAddress entered: resolving the target (getConn is reported here: it comes first). */
+  public static void dnsStart(Object request, String host, int port, String scheme) {
     try {
       Xch x = xch(request);
       if (x == null || x.gotConn || x.dns) return;
       x.dns = true;
+      if (!x.getConn) {
+        x.getConn = true;
+        Events.getConn(x.id, host + ":" + (port >= 0 ? port : "https".equalsIgnoreCase(scheme) ? 443 : 80));
+      }
       Events.dnsStart(x.id, host);
     } catch (Throwable t) {
       Counters.failure(t);
@@ -191,6 +211,8 @@ public final class JdkClient {
       Xch x = xch(request);
       if (x == null) return;
       poolHit.remove();
+      if (x.getConn) return;
+      x.getConn = true;
       Events.getConn(x.id, hostPort(address));
     } catch (Throwable t) {
       Counters.failure(t);
@@ -222,6 +244,7 @@ public final class JdkClient {
         c.current = x;
         x.conn = c;
         x.gotConn = true;
+        x.gotConnOnce = 1;
         c.idle = false;
         long idle = c.unknownHistory ? -1 : now - c.idleSince;
         Events.gotConn(x.id, c.id, true, true, idle, c.unknownHistory ? -1 : now - c.createdAt,
@@ -269,13 +292,13 @@ public final class JdkClient {
   public static void connected(Object exchange, SocketChannel channel, boolean failed) {
     try {
       Xch x = xch(exchange);
-      if (x == null || x.connectDone || x.gotConn) return;
+      if (x == null || x.gotConn) return;
       Conn c = x.conn;
       if (c == null) return;
       if (channel != null && !channel.isConnected() && !failed) return;
-      x.connectDone = true;
+      if (!CONNECT_DONE.compareAndSet(x, 0, 1)) return;
       Throwable error = failed ? new java.net.ConnectException("connect failed") : null;
-      String addr = null;
+      String addr = c.hostPort;
       if (channel != null && channel.isConnected() && channel.getRemoteAddress() instanceof InetSocketAddress) {
         addr = hostPort((InetSocketAddress) channel.getRemoteAddress());
       }
@@ -294,11 +317,11 @@ public final class JdkClient {
       Conn c = (Conn) o;
       Xch x = c.current;
       if (x == null) return;
-      if (!x.connectDone) {
-        x.connectDone = true;
+      // Normally reported already (connect event, or TLS handshake): this is the fallback.
+      if (CONNECT_DONE.compareAndSet(x, 0, 1)) {
         Events.connectDone(x.id, c.id, c.hostPort, null);
+        gotNewConn(x, c);
       }
-      if (!x.gotConn) gotNewConn(x, c);
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -314,8 +337,7 @@ public final class JdkClient {
       table.put(engine, c, false);
       Xch x = c.current;
       if (x == null) return;
-      if (!x.connectDone) { // connected without a ConnectEvent on this path
-        x.connectDone = true;
+      if (CONNECT_DONE.compareAndSet(x, 0, 1)) { // connected without a ConnectEvent on this path
         Events.connectDone(x.id, c.id, c.hostPort, null);
       }
       Events.tlsHandshakeStart(x.id, c.id);
@@ -345,7 +367,7 @@ public final class JdkClient {
   }
 
   private static void gotNewConn(Xch x, Conn c) {
-    if (x.gotConn) return;
+    if (!GOT_CONN.compareAndSet(x, 0, 1)) return;
     x.gotConn = true;
     c.requests = 1;
     Events.gotConn(x.id, c.id, false, false, 0, 0, 1);
@@ -386,7 +408,7 @@ public final class JdkClient {
       } else if (c.idle || x == null) {
         reason = "peerClosed";
       } else {
-        reason = x.status != 0 ? "connectionClose" : "error";
+        reason = x.undrained ? "undrained" : x.status != 0 ? "connectionClose" : "error";
       }
       if (x != null) {
         c.current = null;
@@ -407,10 +429,13 @@ public final class JdkClient {
       String a = String.valueOf(after);
       if ("BODY".equals(a)) {
         Xch x = xch(http1Exchange);
-        if (x != null) Events.wroteHeaders(x.id);
+        if (x == null) return;
+        Events.wroteHeaders(x.id);
+        // No body: the request is complete with its headers (the JDK's COMPLETING comes later, async).
+        if (x.requestBytes == 0) Events.wroteRequest(x.id, 0, null);
       } else if ("COMPLETING".equals(a)) {
         Xch x = xch(http1Exchange);
-        if (x != null) Events.wroteRequest(x.id, x.requestBytes, null);
+        if (x != null && x.requestBytes != 0) Events.wroteRequest(x.id, x.requestBytes, null);
       }
     } catch (Throwable t) {
       Counters.failure(t);
@@ -422,8 +447,7 @@ public final class JdkClient {
     try {
       if (receivedBefore != 0) return;
       Xch x = xch(http1Exchange);
-      if (x == null || x.firstByte) return;
-      x.firstByte = true;
+      if (x == null || !FIRST_BYTE.compareAndSet(x, 0, 1)) return;
       Events.gotFirstResponseByte(x.id);
     } catch (Throwable t) {
       Counters.failure(t);
@@ -436,8 +460,7 @@ public final class JdkClient {
       Xch x = xch(exchange);
       if (x == null) return;
       x.status = status;
-      if (!x.firstByte) { // HTTP/2: no per-stream byte hook; headers are the first bytes of the stream
-        x.firstByte = true;
+      if (FIRST_BYTE.compareAndSet(x, 0, 1)) { // HTTP/2: no per-stream byte hook; headers come first
         Events.gotFirstResponseByte(x.id);
       }
       Events.gotResponseHeaders(x.id, status, contentLength);
@@ -456,16 +479,23 @@ public final class JdkClient {
     }
   }
 
-  /** createResponseSubscriber returned {@code wrapper} or threw {@code error} (from the body handler). */
-  public static void handlerExit(Object exchangeImpl, Object wrapper, Throwable error) {
+  /** readBodyAsync returned, or threw {@code error} (from the user's body handler). */
+  public static void handlerExit(Throwable error) {
     try {
       Xch x = handlerOf.get();
       handlerOf.remove();
+      streamMade.remove();
+      if (x != null && error != null) Events.exchangeFailed(x.id, error);
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+  }
+
+  /** The JDK wrapped the user's BodySubscriber (inside readBodyAsync, on this thread). */
+  public static void bodySubscriberCreated(Object wrapper) {
+    try {
+      Xch x = handlerOf.get();
       if (x == null) return;
-      if (error != null) {
-        Events.exchangeFailed(x.id, error);
-        return;
-      }
       Body b = new Body(x);
       Object stream = streamMade.get();
       streamMade.remove();
@@ -553,6 +583,7 @@ public final class JdkClient {
     b.ended = true;
     Xch x = b.x;
     Conn c = x.conn;
+    if (!drained) x.undrained = true;
     Events.bodyEnd(x.id, c == null ? 0 : c.id, b.bytes.get(), -1, drained, closedBy);
   }
 
@@ -578,11 +609,25 @@ public final class JdkClient {
     }
   }
 
-  /** MultiExchange.getExceptionalCF returned a failed future: the exchange fails (no retry). */
-  public static void failed(Object multi, Throwable error) {
+  /**
+   * MultiExchange.getExceptionalCF returned {@code result}, a failed future: the exchange fails (no
+   * retry). The error is the one the user will see (read with getNow: no dependent stage is added),
+   * else {@code error}, the one given to getExceptionalCF.
+   */
+  public static void failed(Object multi, Throwable error, CompletableFuture<?> result) {
     try {
       Xch x = xch(multi);
-      if (x != null) Events.exchangeFailed(x.id, error);
+      if (x == null) return;
+      Throwable seen = error;
+      if (result != null && result.isCompletedExceptionally()) {
+        try {
+          result.getNow(null);
+        } catch (Throwable t) {
+          seen = t;
+        }
+      }
+      while (seen instanceof CompletionException && seen.getCause() != null) seen = seen.getCause();
+      Events.exchangeFailed(x.id, seen);
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -614,7 +659,7 @@ public final class JdkClient {
         table.put(h2conn, c, false);
       }
       x.conn = c;
-      if (x.gotConn) return;
+      if (!GOT_CONN.compareAndSet(x, 0, 1)) return;
       x.gotConn = true;
       c.requests++;
       Events.gotConn(x.id, c.id, true, false, 0, c.unknownHistory ? -1 : System.nanoTime() - c.createdAt,
