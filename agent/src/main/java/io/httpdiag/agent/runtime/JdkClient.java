@@ -246,7 +246,7 @@ public final class JdkClient {
         x.gotConn = true;
         x.gotConnOnce = 1;
         c.idle = false;
-        long idle = c.unknownHistory ? -1 : now - c.idleSince;
+        long idle = c.idleSince == 0 ? -1 : now - c.idleSince; // known once it went idle after the attach
         Events.gotConn(x.id, c.id, true, true, idle, c.unknownHistory ? -1 : now - c.createdAt,
             c.unknownHistory ? -1 : c.requests);
         return;

@@ -150,7 +150,8 @@ class JdkHttpClientIT {
 
   @TestFactory
   List<DynamicTest> cancelTimeoutHandlerErrorAndRedirectBehaveAsWithoutTheAgent() throws Exception {
-    String[] scenarios = {"cancel", "timeout", "handlerError", "redirect", "sync"};
+    // sync first: the connect of a cold JVM does not count against the timeout scenario's 1 s.
+    String[] scenarios = {"sync", "redirect", "handlerError", "cancel", "timeout"};
     return perJdk(java -> {
       ChildJvm.Result with = app(java).agent("log=full").args(scenarios).run();
       assertHealthy(with);
@@ -158,26 +159,30 @@ class JdkHttpClientIT {
       assertEquals(0, without.exitCode, without.toString());
       assertEquals(outcomes(without), outcomes(with));
       assertEquals(List.of(
-          "testapp: cancel cancel()=true isCancelled=true canceled java.util.concurrent.CancellationException done=true",
-          "testapp: timeout failed java.net.http.HttpTimeoutException: request timed out done=true exceptionally=true",
-          "testapp: handlerError failed java.lang.IllegalStateException: handler refuses 200 done=true exceptionally=true",
+          "testapp: sync 13",
           "testapp: redirect 200 /hello",
-          "testapp: sync 13"), outcomes(with));
+          "testapp: handlerError failed java.lang.IllegalStateException: handler refuses 200 done=true exceptionally=true",
+          "testapp: timeout failed java.net.http.HttpTimeoutException: request timed out done=true exceptionally=true"),
+          outcomes(with).stream().filter(l -> !l.startsWith("testapp: cancel ")).collect(Collectors.toList()));
+      // How a canceled future reports itself differs between JDK lines (17: isCancelled, 25: failed with a
+      // CancellationException): the agent must not change it, which the comparison above checks.
+      assertTrue(outcomes(with).get(3).startsWith("testapp: cancel cancel()=true "), outcomes(with).toString());
       List<String> log = jdkLog(with);
-      assertContains(log, "httpdiag #j1 +T canceled where=future.cancel(true)");
-      assertContains(log, "httpdiag #j1 GET http://127.0.0.1:P/slow total=T canceled=future.cancel(true)"
-          + " error=java.io.IOException: Request cancelled");
-      assertContains(log, "httpdiag #j2 GET http://127.0.0.1:P/slow getConn 127.0.0.1:P requestTimeout=200ms connectTimeout=none");
-      assertContains(log, "httpdiag #j2 +T timeout kind=request");
-      assertContains(log, "httpdiag #j2 +T exchangeFailed error=java.net.http.HttpTimeoutException: request timed out");
+      String all = String.join("\n", log);
+      assertTrue(log.stream().anyMatch(l -> l.startsWith("httpdiag #j1 GET http://127.0.0.1:P/hello status=200 ")),
+          "send() is one exchange:\n" + all);
+      assertContains(log, "httpdiag #j2 +T gotResponseHeaders status=302 contentLength=0");
+      assertContains(log, "httpdiag #j2 +T redirect status=302 to=http://127.0.0.1:P/hello");
+      assertTrue(log.stream().anyMatch(l -> l.startsWith("httpdiag #j2 GET http://127.0.0.1:P/redirect status=200 ")
+          && l.contains(" redirects=1 bytes=13 drained=true -> putIdleConn ok")), all);
       assertContains(log, "httpdiag #j3 +T exchangeFailed error=java.lang.IllegalStateException: handler refuses 200");
-      assertContains(log, "httpdiag #j4 +T gotResponseHeaders status=302 contentLength=0");
-      assertContains(log, "httpdiag #j4 +T redirect status=302 to=http://127.0.0.1:P/hello");
-      assertTrue(log.stream().anyMatch(l -> l.startsWith("httpdiag #j4 GET http://127.0.0.1:P/redirect status=200 ")
-          && l.contains(" redirects=1 bytes=13 drained=true -> putIdleConn ok")), String.join("\n", log));
-      assertTrue(log.stream().anyMatch(l -> l.startsWith("httpdiag #j5 GET http://127.0.0.1:P/hello status=200 ")),
-          "send() is one exchange:\n" + String.join("\n", log));
-      assertFalse(log.stream().anyMatch(l -> l.startsWith("httpdiag #j6")), "no double counting:\n" + String.join("\n", log));
+      assertContains(log, "httpdiag #j4 +T canceled where=future.cancel(true)");
+      assertTrue(log.stream().anyMatch(l -> l.startsWith("httpdiag #j4 GET http://127.0.0.1:P/slow total=T")
+          && l.endsWith(" canceled=future.cancel(true) error=java.io.IOException: Request cancelled")), all);
+      assertContains(log, "httpdiag #j5 GET http://127.0.0.1:P/slow getConn 127.0.0.1:P requestTimeout=1000ms connectTimeout=none");
+      assertContains(log, "httpdiag #j5 +T timeout kind=request");
+      assertContains(log, "httpdiag #j5 +T exchangeFailed error=java.net.http.HttpTimeoutException: request timed out");
+      assertFalse(log.stream().anyMatch(l -> l.startsWith("httpdiag #j6")), "no double counting:\n" + all);
     });
   }
 

@@ -110,7 +110,7 @@ public final class JdkClientTraffic {
         return;
       }
       case "cancel": out(scenario, cancel()); return;
-      case "timeout": out(scenario, outcome(client.sendAsync(request("/slow").timeout(Duration.ofMillis(200)).build(),
+      case "timeout": out(scenario, outcome(client.sendAsync(request("/slow").timeout(Duration.ofSeconds(1)).build(),
           BodyHandlers.ofString()))); return;
       case "handlerError": out(scenario, outcome(client.sendAsync(request("/hello").build(), info -> {
         throw new IllegalStateException("handler refuses " + info.statusCode());
