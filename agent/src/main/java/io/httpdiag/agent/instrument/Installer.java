@@ -7,6 +7,7 @@ import io.httpdiag.agent.report.Reporter;
 import io.httpdiag.agent.runtime.Config;
 import io.httpdiag.agent.runtime.Counters;
 import io.httpdiag.agent.runtime.Events;
+import io.httpdiag.agent.runtime.JdkClient;
 import java.io.File;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
@@ -73,6 +74,8 @@ public final class Installer {
           + ", their events are not reported: " + String.join(", ", missing));
     }
     if (hooks.isEmpty()) return;
+    // Without the JDK's generic body wrapper (17.0.15), HTTP/2 bodies are not observed: end at stream close.
+    JdkClient.h2BodyObserved = hooks.containsKey("jdk.internal.net.http.common.HttpBodySubscriberWrapper");
     TypePool advicePool = TypePool.Default.of(new ClassFileLocator.Compound(jar,
         ClassFileLocator.ForClassLoader.of(ClassLoader.getPlatformClassLoader()), ClassFileLocator.ForClassLoader.ofSystemLoader()));
     agentBuilder()

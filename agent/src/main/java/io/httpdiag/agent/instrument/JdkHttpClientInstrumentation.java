@@ -114,6 +114,9 @@ public final class JdkHttpClientInstrumentation {
       new Hook("ResponseSubscribers$HttpResponseInputStream", INIT, -1, "StreamCreated"),
       new Hook("ResponseSubscribers$HttpResponseInputStream", "read", -1, "StreamRead"),
       new Hook("ResponseSubscribers$HttpResponseInputStream", "close", 0, "StreamClose"),
+      new Hook("Http2Connection", INIT, -1, "H2Connection"),
+      new Hook("Stream", INIT, 3, "H2Stream"),
+      new Hook("Stream", "close", 0, "H2StreamClosed"),
       new Hook("ResponseTimerEvent", "handle", 0, "RequestTimeout"),
       new Hook("PlainHttpConnection$ConnectTimerEvent", "handle", 0, "ConnectTimeout"));
 
@@ -429,6 +432,27 @@ public final class JdkHttpClientInstrumentation {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(@Advice.This Object stream) {
       JdkClient.streamClosed(stream);
+    }
+  }
+
+  public static final class H2Connection {
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    public static void exit(@Advice.This Object h2, @Advice.FieldValue("connection") Object connection) {
+      JdkClient.h2Connection(h2, connection);
+    }
+  }
+
+  public static final class H2Stream {
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    public static void exit(@Advice.This Object stream, @Advice.Argument(0) Object h2) {
+      JdkClient.h2Stream(stream, h2);
+    }
+  }
+
+  public static final class H2StreamClosed {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.This Object stream) {
+      JdkClient.h2StreamClosed(stream);
     }
   }
 

@@ -377,6 +377,15 @@ public final class Events {
     return enabled && exchanges.containsKey(exchangeId);
   }
 
+  /** A client connection-level event other than close (e.g. "h2Connection": HTTP/2 set up on it). */
+  public static void clientConnection(long connectionId, String event, String... keyValues) {
+    try {
+      if (enabled) sink.connection(connectionId, false, event, keyValues);
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+  }
+
   public static void clientConnClosed(long connectionId, String reason) {
     try {
       if (!enabled) return;

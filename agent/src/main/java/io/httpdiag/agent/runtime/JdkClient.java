@@ -38,6 +38,9 @@ public final class JdkClient {
   /** Set while the pool purges expired connections on this thread. */
   private static final ThreadLocal<Boolean> purging = new ThreadLocal<>();
 
+  /** False where the JDK has no body wrapper for HTTP/2 streams (17.0.15): their bodies end at stream close. */
+  public static volatile boolean h2BodyObserved = true;
+
   private JdkClient() {}
 
   /** One logical exchange (a MultiExchange) and its current attempt. */
@@ -50,7 +53,7 @@ public final class JdkClient {
     volatile int connectDone, gotConnOnce, firstByte;
     volatile long requestBytes = -1;
     volatile int status;
-    volatile boolean undrained;
+    volatile boolean undrained, streamClosed;
 
     Xch(long id) {
       this.id = id;
@@ -62,7 +65,7 @@ public final class JdkClient {
     final long id;
     final long createdAt;
     final boolean unknownHistory;
-    volatile boolean tls, tlsDone, closed, idle;
+    volatile boolean tls, tlsDone, closed, idle, h2;
     volatile long idleSince;
     volatile int requests;
     volatile Xch current;
@@ -401,7 +404,7 @@ public final class JdkClient {
       Conn c = (Conn) o;
       if (c.closed) return;
       c.closed = true;
-      Xch x = c.current;
+      Xch x = c.h2 ? null : c.current; // HTTP/2: streams end on their own
       String reason;
       if (purging.get() != null) {
         reason = "idleTimeout";
@@ -584,6 +587,10 @@ public final class JdkClient {
     Xch x = b.x;
     Conn c = x.conn;
     if (!drained) x.undrained = true;
+    if (c != null && c.h2 && !x.streamClosed) { // the stream ends with its body; the connection stays shared
+      x.streamClosed = true;
+      Events.exchangeDone(x.id, "streamClosed");
+    }
     Events.bodyEnd(x.id, c == null ? 0 : c.id, b.bytes.get(), -1, drained, closedBy);
   }
 
@@ -639,7 +646,11 @@ public final class JdkClient {
   public static void h2Connection(Object h2conn, Object conn) {
     try {
       Object o = table.get(conn);
-      if (o instanceof Conn) table.put(h2conn, o, false);
+      if (!(o instanceof Conn) || table.get(h2conn) != null) return;
+      ((Conn) o).h2 = true;
+      ((Conn) o).current = null;
+      table.put(h2conn, o, false);
+      Events.clientConnection(((Conn) o).id, "h2Connection");
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -654,8 +665,9 @@ public final class JdkClient {
       Conn c;
       if (o instanceof Conn) {
         c = (Conn) o;
-      } else {
+      } else { // an HTTP/2 connection made before the attach
         c = new Conn(Ids.JDK_BASE + connectionIds.incrementAndGet(), 0, true);
+        c.h2 = true;
         table.put(h2conn, c, false);
       }
       x.conn = c;
@@ -673,7 +685,11 @@ public final class JdkClient {
   public static void h2StreamClosed(Object stream) {
     try {
       Xch x = xch(stream);
-      if (x != null) Events.exchangeDone(x.id, "streamClosed");
+      if (x == null || x.streamClosed) return;
+      x.streamClosed = true;
+      Conn c = x.conn;
+      if (!h2BodyObserved) Events.bodyEnd(x.id, c == null ? 0 : c.id, -1, -1, true, "streamClosed");
+      Events.exchangeDone(x.id, "streamClosed");
     } catch (Throwable t) {
       Counters.failure(t);
     }

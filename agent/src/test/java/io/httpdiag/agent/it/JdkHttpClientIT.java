@@ -187,6 +187,45 @@ class JdkHttpClientIT {
   }
 
   @TestFactory
+  List<DynamicTest> http2OverTlsReusesOneConnectionWithAStreamPerExchange() throws Exception {
+    return perJdk(java -> {
+      Path jfr = ChildJvm.workDir().resolve("h2-" + ProcessHandle.current().pid() + "-" + java.hashCode() + ".jfr");
+      Files.deleteIfExists(jfr);
+      ChildJvm.Result r = app(java).agent("log=full")
+          .jvmArg("-XX:StartFlightRecording:filename=" + jfr + ",settings=" + ChildJvm.jfc()).args("h2").run();
+      assertHealthy(r);
+      assertEquals(List.of("testapp: h2 HTTP_2 13", "testapp: h2 HTTP_2 13", "testapp: h2 HTTP_2 HTTP_2"), outcomes(r));
+      List<String> log = jdkLog(r);
+      String all = String.join("\n", log);
+      assertContains(log, "httpdiag #j1 GET https://127.0.0.1:P/hello getConn 127.0.0.1:P requestTimeout=none connectTimeout=none");
+      assertContains(log, "httpdiag #j1 +T connectDone addr=127.0.0.1:P conn=jc1");
+      assertContains(log, "httpdiag #j1 +T tlsHandshakeDone protocol=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 alpn=h2");
+      assertContains(log, "httpdiag #j1 +T gotConn reused=false wasIdle=false conn=jc1");
+      assertContains(log, "httpdiag jc1 h2Connection");
+      for (int i = 1; i <= 4; i++) {
+        String id = "#j" + i;
+        if (i > 1) assertContains(log, "httpdiag " + id + " +T gotConn reused=true wasIdle=false conn=jc1");
+        assertContains(log, "httpdiag " + id + " +T gotFirstResponseByte");
+        assertContains(log, "httpdiag " + id + " +T gotResponseHeaders status=200 contentLength=13");
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("httpdiag " + id + " GET https://127.0.0.1:P/hello status=200 ")
+            && l.endsWith(" conn=jc1 -> putIdleConn streamClosed") || l.endsWith(" conn=jc1 bytes=13 drained=true -> putIdleConn streamClosed")
+            || l.endsWith(" conn=jc1 bytes=-1 drained=true -> putIdleConn streamClosed")), id + ":\n" + all);
+      }
+      assertFalse(log.stream().anyMatch(l -> l.contains("connectStart") && !l.startsWith("httpdiag #j1 ")), "one dial:\n" + all);
+      assertContains(log, "httpdiag jc1 connClosed reason=peerClosed");
+
+      List<RecordedEvent> events = RecordingFile.readAllEvents(jfr);
+      List<RecordedEvent> exchanges = named(events, "httpdiag.Exchange");
+      assertEquals(4, exchanges.size(), "exchanges: " + exchanges);
+      assertTrue(exchanges.stream().allMatch(e -> e.getLong("connectionId") == 1 && e.getInt("status") == 200), exchanges.toString());
+      assertEquals(3, exchanges.stream().filter(e -> e.getBoolean("reused")).count(), exchanges.toString());
+      List<RecordedEvent> connections = named(events, "httpdiag.Connection");
+      assertEquals(1, connections.size(), "connections: " + connections);
+      assertEquals("h2", connections.get(0).getString("alpn"));
+    });
+  }
+
+  @TestFactory
   List<DynamicTest> attachTracesTrafficAfterAndMarksTheEarlierConnectionUnknown() throws Exception {
     return perJdk(java -> {
       ChildJvm.Started app = app(java).args("--wait", "reused", "fresh").start();

@@ -115,6 +115,7 @@ public final class JdkClientTraffic {
       case "handlerError": out(scenario, outcome(client.sendAsync(request("/hello").build(), info -> {
         throw new IllegalStateException("handler refuses " + info.statusCode());
       }))); return;
+      case "h2": h2(); return;
       case "sync": out(scenario, client.send(request("/hello").build(), BodyHandlers.ofString()).body().length()); return;
       default:
         throw new IllegalArgumentException("unknown scenario " + scenario);
@@ -160,6 +161,24 @@ public final class JdkClientTraffic {
     }
     String url = "https://127.0.0.1:" + tlsServer.port() + "/hello";
     return tlsClient.send(HttpRequest.newBuilder(URI.create(url)).build(), BodyHandlers.ofString());
+  }
+
+  /**
+   * HTTP/2 against Jetty: two sequential GETs (a new connection, then a stream on the same one), then
+   * two concurrent ones (two more streams on it).
+   */
+  static void h2() throws Exception {
+    try (JettyH2 jetty = new JettyH2(HELLO)) {
+      HttpClient h2 = HttpClient.newBuilder().sslContext(TestTls.clientContext()).build(); // HTTP_2 is the default
+      HttpRequest req = HttpRequest.newBuilder(URI.create(jetty.url("/hello"))).build();
+      for (int i = 0; i < 2; i++) {
+        HttpResponse<String> r = h2.send(req, BodyHandlers.ofString());
+        out("h2", r.version() + " " + r.body().length());
+      }
+      CompletableFuture<HttpResponse<String>> a = h2.sendAsync(req, BodyHandlers.ofString());
+      CompletableFuture<HttpResponse<String>> b = h2.sendAsync(req, BodyHandlers.ofString());
+      out("h2", a.get(20, TimeUnit.SECONDS).version() + " " + b.get(20, TimeUnit.SECONDS).version());
+    }
   }
 
   /** Cancels an in-flight sendAsync (the server holds the response) and reports what the future says. */
