@@ -185,7 +185,19 @@ public final class JdkClientTraffic {
   static String cancel() throws Exception {
     CompletableFuture<HttpResponse<String>> f = client.sendAsync(request("/slow").build(), BodyHandlers.ofString());
     boolean canceled = f.cancel(true);
-    return "cancel()=" + canceled + " isCancelled=" + f.isCancelled() + " " + outcome(f);
+    // Whether the future then says isCancelled() (CompletableFuture.cancel won) or failed with a
+    // CancellationException (the exchange's own cancellation completed it first) is a race inside
+    // the JDK, with or without the agent: report what holds either way.
+    String ended;
+    try {
+      f.get(20, TimeUnit.SECONDS);
+      ended = "completed";
+    } catch (ExecutionException e) {
+      ended = e.getCause().getClass().getName();
+    } catch (java.util.concurrent.CancellationException e) {
+      ended = e.getClass().getName();
+    }
+    return "cancel()=" + canceled + " done=" + f.isDone() + " ended=" + ended;
   }
 
   /** How a future ended, in words that do not vary between runs. */
