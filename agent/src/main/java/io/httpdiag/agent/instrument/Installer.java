@@ -67,7 +67,12 @@ public final class Installer {
   private static void installJdk(Instrumentation inst, ClassFileLocator jar) {
     if (!ModuleLayer.boot().findModule("java.net.http").isPresent()) return;
     List<String> missing = new ArrayList<>();
-    Map<String, List<JdkHttpClientInstrumentation.Hook>> hooks = JdkHttpClientInstrumentation.present(missing);
+    // Diagnosis aid (undocumented): -Dhttpdiag.jdk.skip=AdviceName,... leaves those hooks out.
+    List<String> skip = List.of(System.getProperty("httpdiag.jdk.skip", "").split(","));
+    Map<String, List<JdkHttpClientInstrumentation.Hook>> hooks =
+        JdkHttpClientInstrumentation.present(JdkHttpClientInstrumentation.HOOKS.stream()
+            .filter(h -> !skip.contains(h.advice.substring(h.advice.indexOf('$') + 1)))
+            .collect(java.util.stream.Collectors.toList()), missing);
     Counters.jdkHooksMissing = missing.size();
     if (!missing.isEmpty()) {
       System.err.println("httpdiag: warning: JDK HttpClient hooks not found on Java " + System.getProperty("java.version")

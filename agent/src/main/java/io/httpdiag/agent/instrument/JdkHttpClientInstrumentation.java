@@ -39,7 +39,7 @@ import net.bytebuddy.pool.TypePool;
  * calls {@link JdkClient} (bootstrap, java.base types) and unpacks {@code java.net.http} values itself.
  * No advice touches the {@code CompletableFuture} that {@code sendAsync} returns.
  *
- * <p>{@link #present()} checks every hook against the running JDK's class files first; missing
+ * <p>{@link #present(List, List)} checks every hook against the running JDK's class files first; missing
  * hooks are skipped and named in one warning line.
  */
 public final class JdkHttpClientInstrumentation {
@@ -126,12 +126,12 @@ public final class JdkHttpClientInstrumentation {
    * The hooks whose class and method exist on this JDK, by class name; {@code missing} receives the
    * others. Reads class files through the platform loader (class files are not encapsulated).
    */
-  static Map<String, List<Hook>> present(List<String> missing) {
+  static Map<String, List<Hook>> present(List<Hook> hooks, List<String> missing) {
     TypePool pool = TypePool.Default.of(ClassFileLocator.ForClassLoader.of(ClassLoader.getPlatformClassLoader()));
     Map<String, List<Hook>> byType = new LinkedHashMap<>();
     Map<String, List<String>> groupsMissing = new LinkedHashMap<>();
     java.util.Set<String> groupsPresent = new java.util.HashSet<>();
-    for (Hook h : HOOKS) {
+    for (Hook h : hooks) {
       TypePool.Resolution r = pool.describe(h.type);
       if (!r.isResolved() || r.resolve().getDeclaredMethods().filter(method(h)).isEmpty()) {
         if (h.group == null) missing.add(h.toString());
@@ -141,8 +141,8 @@ public final class JdkHttpClientInstrumentation {
       if (h.group != null) groupsPresent.add(h.group);
       byType.computeIfAbsent(h.type, k -> new ArrayList<>()).add(h);
     }
-    groupsMissing.forEach((group, hooks) -> {
-      if (!groupsPresent.contains(group)) missing.add(String.join(" or ", hooks));
+    groupsMissing.forEach((group, names) -> {
+      if (!groupsPresent.contains(group)) missing.add(String.join(" or ", names));
     });
     return byType;
   }
