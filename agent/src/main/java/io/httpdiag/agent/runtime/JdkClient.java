@@ -153,10 +153,10 @@ public final class JdkClient {
   public static void attempt(Object multi, int attemptsBefore, Object currentRequest, Object previousRequest,
       String uri) {
     try {
+      if (attemptsBefore < 1) return; // the first request was registered with the exchange
       Xch x = xch(multi);
       if (x == null) return;
-      table.put(currentRequest, x, false);
-      if (attemptsBefore < 1) return;
+      if (table.get(currentRequest) != x) table.put(currentRequest, x, false);
       x.attempt = attemptsBefore + 1;
       x.connectDone = 0;
       x.gotConnOnce = 0;

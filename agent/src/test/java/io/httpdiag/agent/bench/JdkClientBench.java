@@ -18,11 +18,14 @@ import java.util.concurrent.TimeUnit;
  * Overhead of the agent on the JDK HttpClient: the same loopback workload (GET of a 13-byte hello
  * from the core-transport server, {@code --threads} callers on one client, HTTP/1.1) in child JVMs
  * without and with the agent ({@code log=off}), JFR recording with httpdiag.jfc in both, alternating,
- * {@code --rounds} times each. Prints req/s and p99 per run, the medians and the ratios.
+ * {@code --rounds} times each. Prints req/s, p99 and process CPU per request for each run, the medians
+ * and the ratios. The warm-up is long on purpose: the instrumented JVM takes longer to reach its JIT
+ * steady state, and a short warm-up measures that instead of the steady-state cost.
  *
  * <pre>java -cp agent/target/test-classes:core-transport/target/classes io.httpdiag.agent.bench.JdkClientBench</pre>
- * Options: {@code --jar agent/target/httpdiag-agent.jar --jfc agent/target/httpdiag.jfc --rounds 3
- * --seconds 8 --warmup 4 --threads 4 --java <path to bin/java>}.
+ * Options: {@code --jar agent/target/httpdiag-agent.jar --jfc agent/target/httpdiag.jfc --rounds 4
+ * --seconds 8 --warmup 20 --threads 2 --java <path to bin/java>}, and {@code --aa} to run both sides
+ * without the agent (the noise floor). Runs alternate which side goes first.
  */
 public final class JdkClientBench {
   /** Extra agent options for experiments, e.g. -Dbench.agentOptions=,instrument.jdk=off */
@@ -40,18 +43,26 @@ public final class JdkClientBench {
     String jar = opt(args, "--jar", "agent/target/httpdiag-agent.jar");
     String jfc = opt(args, "--jfc", "agent/target/httpdiag.jfc");
     String java = opt(args, "--java", Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    int rounds = Integer.parseInt(opt(args, "--rounds", "3"));
+    int rounds = Integer.parseInt(opt(args, "--rounds", "4"));
     String seconds = opt(args, "--seconds", "8");
-    String warmup = opt(args, "--warmup", "4");
-    String threads = opt(args, "--threads", "4");
+    String warmup = opt(args, "--warmup", "20");
+    String threads = opt(args, "--threads", "2");
     for (String f : List.of(jar, jfc)) {
       if (!new File(f).isFile()) throw new IllegalArgumentException(f + " not found: run mvn -pl agent -am package first");
     }
     List<double[]> base = new ArrayList<>();
     List<double[]> agent = new ArrayList<>();
+    // --aa: the "agent" runs get no agent either: the noise floor of this machine.
+    String agentJar = List.of(args).contains("--aa") ? null : jar;
     for (int i = 0; i < rounds; i++) {
-      base.add(run(java, null, jfc, warmup, seconds, threads));
-      agent.add(run(java, jar, jfc, warmup, seconds, threads));
+      // Alternate which goes first (ABBA...): on a shared machine the second run of a pair is often slower.
+      if (i % 2 == 0) {
+        base.add(run(java, null, jfc, warmup, seconds, threads));
+        agent.add(run(java, agentJar, jfc, warmup, seconds, threads));
+      } else {
+        agent.add(run(java, agentJar, jfc, warmup, seconds, threads));
+        base.add(run(java, null, jfc, warmup, seconds, threads));
+      }
     }
     double baseRps = median(base, 0), agentRps = median(agent, 0);
     double baseP99 = median(base, 1), agentP99 = median(agent, 1);
