@@ -43,7 +43,9 @@ final class BodyDetector implements Detectors.Detector {
       return;
     }
     boolean discarded = x.putIdleResult != null && !x.putIdleResult.equals("ok");
-    if (x.bodyEnded && "close".equals(x.closedBy) && !x.drained && (discarded || x.putIdleResult == null)) {
+    // core-transport says "close"; the JDK client's ofInputStream/ofLines "closeBeforeEof".
+    boolean closedEarly = "close".equals(x.closedBy) || "closeBeforeEof".equals(x.closedBy);
+    if (x.bodyEnded && closedEarly && !x.drained && (discarded || x.putIdleResult == null)) {
       String unread = x.contentLength >= 0 ? Format.bytes(x.contentLength - Math.max(0, x.responseBytes)) + " unread"
           : "the rest unread (length unknown)";
       Findings.report(new Finding(Finding.Kind.BODY_CLOSED_EARLY, null,

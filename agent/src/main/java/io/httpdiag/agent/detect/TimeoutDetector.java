@@ -61,7 +61,7 @@ final class TimeoutDetector implements Detectors.Detector {
 
   @Override
   public void step(ExchangeState x, Step step, long nanos) {
-    if (step != Step.EXCHANGE_START || x.server || x.deadlineNanos != 0) return;
+    if (step != Step.EXCHANGE_START || x.server || hasDeadline(x)) return;
     Findings.report(new Finding(Finding.Kind.MISSING_TIMEOUT, null,
         "exchange without a deadline: " + x.method + " " + x.url
             + " (no client timeout and no request timeout: a server that stalls holds this thread forever)",
@@ -70,7 +70,7 @@ final class TimeoutDetector implements Detectors.Detector {
 
   @Override
   public void inFlight(ExchangeState x, long now) {
-    if (x.server || x.deadlineNanos != 0 || x.responseHeadersAt != 0 || x.stuckReported || x.error != null) return;
+    if (x.server || hasDeadline(x) || x.responseHeadersAt != 0 || x.stuckReported || x.error != null) return;
     long waited = now - x.startNanos;
     if (waited < stuckAfterNanos) return;
     x.stuckReported = true;
@@ -86,6 +86,11 @@ final class TimeoutDetector implements Detectors.Detector {
         "exchange in flight for " + Format.duration(waited) + " with no deadline, still waiting for the response: "
             + x.method + " " + x.url + phase(x),
         "sent at", x.callSite, details.toArray(new String[0]), EXCHANGE_FIX, stack));
+  }
+
+  /** core-transport passes the time allowed (0 = none); the JDK client its request timeout (-1 = none). */
+  static boolean hasDeadline(ExchangeState x) {
+    return x.deadlineNanos != 0 || x.requestTimeoutNanos > 0;
   }
 
   private static String phase(ExchangeState x) {

@@ -8,8 +8,13 @@ import io.httpdiag.agent.report.Reporter;
 import io.httpdiag.agent.runtime.Config;
 import io.httpdiag.agent.runtime.Counters;
 import io.httpdiag.agent.runtime.Events;
+import io.httpdiag.agent.runtime.JdkClient;
 import java.io.File;
 import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import net.bytebuddy.pool.TypePool;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
@@ -49,9 +54,10 @@ public final class Installer {
       } else {
         Events.install(config, reporter);
       }
+      // Advice classes are read from the jar: the boot loader offers no class-file resources to ByteBuddy.
+      ClassFileLocator locator = ClassFileLocator.ForJarFile.of(new File(jarPath));
+      if (config.instrumentJdk) installJdk(inst, locator);
       if (config.instrumentCore) {
-        // Advice classes are read from the jar: the boot loader offers no class-file resources to ByteBuddy.
-        ClassFileLocator locator = ClassFileLocator.ForJarFile.of(new File(jarPath));
         agentBuilder()
             .type(CoreTransportInstrumentation.type())
             .transform((builder, type, loader, module, domain) -> CoreTransportInstrumentation.apply(builder, locator))
@@ -64,6 +70,38 @@ public final class Installer {
       System.err.println("httpdiag: agent failed to start: " + t + (root != t ? " caused by " + root : "")
           + (where.length > 0 ? " at " + where[0] : "") + "; agent disabled");
     }
+  }
+
+  /**
+   * Instruments the JDK HttpClient: only the hooks present on this JDK; the missing ones are named in
+   * one warning line. Nothing is installed when java.net.http is not in the runtime image.
+   */
+  private static void installJdk(Instrumentation inst, ClassFileLocator jar) {
+    if (!ModuleLayer.boot().findModule("java.net.http").isPresent()) return;
+    List<String> missing = new ArrayList<>();
+    // Diagnosis aid (undocumented): -Dhttpdiag.jdk.skip=AdviceName,... leaves those hooks out.
+    List<String> skip = List.of(System.getProperty("httpdiag.jdk.skip", "").split(","));
+    Map<String, List<JdkHttpClientInstrumentation.Hook>> hooks =
+        JdkHttpClientInstrumentation.present(JdkHttpClientInstrumentation.HOOKS.stream()
+            .filter(h -> !skip.contains(h.advice.substring(h.advice.indexOf('$') + 1)))
+            .collect(java.util.stream.Collectors.toList()), missing);
+    Counters.jdkHooksMissing = missing.size();
+    if (!missing.isEmpty()) {
+      System.err.println("httpdiag: warning: JDK HttpClient hooks not found on Java " + System.getProperty("java.version")
+          + ", their events are not reported: " + String.join(", ", missing));
+    }
+    if (hooks.isEmpty()) return;
+    // Without the JDK's generic body wrapper (17.0.15), HTTP/2 bodies are not observed: end at stream close.
+    JdkClient.h2BodyObserved = hooks.containsKey("jdk.internal.net.http.common.HttpBodySubscriberWrapper");
+    TypePool advicePool = TypePool.Default.of(new ClassFileLocator.Compound(jar,
+        ClassFileLocator.ForClassLoader.of(ClassLoader.getPlatformClassLoader()), ClassFileLocator.ForClassLoader.ofSystemLoader()));
+    agentBuilder()
+        .type(JdkHttpClientInstrumentation.type(hooks))
+        .transform((builder, type, loader, module, domain) -> {
+          Counters.jdkClassesTransformed.incrementAndGet();
+          return JdkHttpClientInstrumentation.apply(builder, hooks.get(type.getName()), advicePool, jar);
+        })
+        .installOn(inst);
   }
 
   /** Whether {@link #install} succeeded in this JVM. */

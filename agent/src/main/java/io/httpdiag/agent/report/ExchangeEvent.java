@@ -18,7 +18,8 @@ import jdk.jfr.Timespan;
 public final class ExchangeEvent extends Event {
   public static final String NAME = "httpdiag.Exchange";
 
-  @Label("Exchange Id") public long exchangeId;
+  @Label("Exchange Id") @Description("Per client kind: core-transport's #n or the JDK HttpClient's #jn") public long exchangeId;
+  @Label("Client") @Description("core (core-transport) or jdk (java.net.http.HttpClient)") public String client;
   @Label("Method") public String method;
   @Label("URL") @Description("The URL, query and user info redacted") public String url;
   @Label("Host") @Description("host:port") public String host;
@@ -37,6 +38,8 @@ public final class ExchangeEvent extends Event {
   @Label("Body") @Description("Response headers to body end") @Timespan(Timespan.NANOSECONDS) public long bodyDuration;
   @Label("Request Body Bytes") @DataAmount public long requestBytes;
   @Label("Response Body Bytes") @DataAmount public long responseBytes;
+  @Label("Redirects") @Description("Redirects followed inside this exchange (JDK HttpClient)") public int redirects;
+  @Label("Retries") @Description("Retries inside this exchange (JDK HttpClient)") public int retries;
   @Label("Drained") @Description("The whole response body was read") public boolean drained;
   @Label("Outcome") @Description("pooled, or why the connection was not pooled, or failed/canceled/timeout")
   public String outcome;

@@ -3,6 +3,7 @@ package io.httpdiag.agent.report;
 import io.httpdiag.agent.runtime.Config;
 import io.httpdiag.agent.runtime.ExchangeState;
 import io.httpdiag.agent.runtime.Finding;
+import io.httpdiag.agent.runtime.Ids;
 import io.httpdiag.agent.runtime.Step;
 
 /**
@@ -33,6 +34,7 @@ final class LifecycleLog {
     if (step == Step.GET_CONN) {
       l.event(step.label, elapsed).text(x.method + " " + x.url + " getConn " + x.hostPort, null)
           .json("method", x.method).json("url", x.url).json("hostPort", x.hostPort);
+      if (Ids.isJdk(x.id)) l.timeout("requestTimeout", x.requestTimeoutNanos).timeout("connectTimeout", x.connectTimeoutNanos);
       out.append(l.end());
       return;
     }
@@ -55,7 +57,7 @@ final class LifecycleLog {
         break;
       case GOT_CONN:
         l.bool("reused", x.reused).bool("wasIdle", x.wasIdle);
-        if (x.wasIdle) l.ms("idle", x.idleNanos);
+        if (x.wasIdle) l.idle(x.idleNanos);
         l.conn(x.connectionId);
         break;
       case WROTE_REQUEST: l.num("bytes", x.requestBytes).kvIf("error", x.error); break;
@@ -63,6 +65,8 @@ final class LifecycleLog {
       case EXCHANGE_FAILED: l.kv("error", x.error); break;
       case CANCELED: l.kv("where", x.canceledWhere); break;
       case TIMEOUT: l.kv("kind", x.timeoutKind); break;
+      case REDIRECT: l.num("status", x.status).kv("to", x.attemptKind); break;
+      case RETRY: l.kvIf("after", x.attemptKind); break;
       case RESPONSE_COMMITTED: l.num("status", x.status); break;
       case HANDLER_END: l.kvIf("error", x.error); break;
       case SERVER_EXCHANGE_END:
@@ -82,7 +86,7 @@ final class LifecycleLog {
       if (x.bodyEnded) {
         l.event("bodyEnd", at - x.startNanos).num("bytes", x.responseBytes).bool("drained", x.drained)
             .kv("closedBy", x.closedBy).text("->", null);
-      } else {
+      } else if (json) {
         l.event("putIdleConn", at - x.startNanos);
       }
       l.text("putIdleConn " + (x.putIdleResult == null ? "unknown" : x.putIdleResult), null)
@@ -118,6 +122,21 @@ final class LifecycleLog {
     out.append(l.end());
   }
 
+  void client(String client, String event, String... kv) {
+    if (level != Config.LogLevel.FULL) return;
+    Line l = new Line(json);
+    if (json) {
+      l.sb.append("{\"httpdiag\":\"client\",\"client\":\"").append(client).append('"');
+    } else {
+      l.sb.append("httpdiag ").append(client);
+    }
+    l.event(event, -1);
+    for (int i = 0; i + 1 < kv.length; i += 2) {
+      if (kv[i + 1] != null) l.kv(kv[i], kv[i + 1]);
+    }
+    out.append(l.end());
+  }
+
   /** One line per exchange: outcome and phase timings. */
   private String summary(ExchangeState x) {
     Line l = new Line(json).exchange(x).event("exchange", -1)
@@ -137,9 +156,11 @@ final class LifecycleLog {
           .msIf("body", ExchangeState.between(x.responseHeadersAt, x.bodyEndAt));
       if (x.gotConnAt != 0) {
         l.bool("reused", x.reused).bool("wasIdle", x.wasIdle);
-        if (x.wasIdle) l.ms("idle", x.idleNanos);
+        if (x.wasIdle) l.idle(x.idleNanos);
         l.conn(x.connectionId);
       }
+      if (x.redirects > 0) l.num("redirects", x.redirects);
+      if (x.retries > 0) l.num("retries", x.retries);
       if (x.bodyEnded) l.num("bytes", x.responseBytes).bool("drained", x.drained);
       if (x.putIdleResult != null) l.text("-> putIdleConn " + x.putIdleResult, null).json("putIdleConn", x.putIdleResult);
     }
@@ -159,9 +180,10 @@ final class LifecycleLog {
 
     Line exchange(ExchangeState x) {
       if (json) {
-        sb.append("{\"httpdiag\":\"").append(x.server ? "server" : "client").append("\",\"exchange\":").append(x.id);
+        sb.append("{\"httpdiag\":\"").append(x.server ? "server" : "client").append("\",\"exchange\":");
+        if (Ids.isJdk(x.id)) sb.append('"').append(Ids.exchange(x.id)).append('"'); else sb.append(x.id);
       } else {
-        sb.append("httpdiag #").append(x.id);
+        sb.append("httpdiag #").append(Ids.exchange(x.id));
         if (x.server) sb.append(" server");
       }
       return this;
@@ -169,10 +191,10 @@ final class LifecycleLog {
 
     Line connection(long connectionId, boolean server) {
       if (json) {
-        sb.append("{\"httpdiag\":\"").append(server ? "server" : "client").append("\",\"conn\":\"c").append(connectionId)
-            .append('"');
+        sb.append("{\"httpdiag\":\"").append(server ? "server" : "client").append("\",\"conn\":\"")
+            .append(Ids.connection(connectionId)).append('"');
       } else {
-        sb.append("httpdiag c").append(connectionId).append(server ? " server" : "");
+        sb.append("httpdiag ").append(Ids.connection(connectionId)).append(server ? " server" : "");
       }
       return this;
     }
@@ -244,15 +266,31 @@ final class LifecycleLog {
       return this;
     }
 
+    /** Idle time, or {@code idle=unknown} for a connection that predates the agent. */
+    Line idle(long nanos) {
+      return nanos < 0 ? kv("idle", "unknown") : ms("idle", nanos);
+    }
+
+    /** A configured timeout: {@code requestTimeout=5000ms} or {@code requestTimeout=none}. */
+    Line timeout(String key, long nanos) {
+      if (nanos < 0) return kv(key, "none");
+      if (json) {
+        sb.append(",\"").append(key).append("Ms\":").append(nanos / 1_000_000);
+      } else {
+        sb.append(' ').append(key).append('=').append(nanos / 1_000_000).append("ms");
+      }
+      return this;
+    }
+
     Line msIf(String key, long nanos) {
       return nanos < 0 ? this : ms(key, nanos);
     }
 
     Line conn(long connectionId) {
       if (json) {
-        sb.append(",\"conn\":\"c").append(connectionId).append('"');
+        sb.append(",\"conn\":\"").append(Ids.connection(connectionId)).append('"');
       } else {
-        sb.append(" conn=c").append(connectionId);
+        sb.append(" conn=").append(Ids.connection(connectionId));
       }
       return this;
     }

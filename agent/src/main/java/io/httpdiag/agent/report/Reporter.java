@@ -59,6 +59,11 @@ public final class Reporter implements Sink {
   }
 
   @Override
+  public void client(String client, String event, String... keyValues) {
+    if (log != null) log.client(client, event, keyValues);
+  }
+
+  @Override
   public void connection(long connectionId, boolean server, String event, String... keyValues) {
     if (log != null) log.connection(connectionId, server, event, keyValues);
   }

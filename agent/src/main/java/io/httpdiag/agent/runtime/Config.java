@@ -63,7 +63,7 @@ public final class Config {
   public final boolean json;
   public final boolean jfr;
   public final boolean instrumentCore;
-  /** Reserved for the JDK HttpClient instrumentation; validated, not used yet. */
+  /** Instrument the JDK HttpClient (java.net.http). */
   public final boolean instrumentJdk;
   /** Lower-case header names whose values are redacted: the defaults plus {@code redact=}. */
   public final Set<String> redactedHeaders;

@@ -15,6 +15,9 @@ public final class Counters {
   public static final AtomicLong droppedExchanges = new AtomicLong();
   public static final AtomicLong droppedConnections = new AtomicLong();
   public static final AtomicLong droppedLogLines = new AtomicLong();
+  /** JDK HttpClient classes transformed, and hooks missing on this JDK (skipped). */
+  public static final AtomicLong jdkClassesTransformed = new AtomicLong();
+  public static volatile int jdkHooksMissing;
   /** Set once the core-transport tracepoint class has been transformed. */
   public static volatile boolean traceTransformed;
   /** The last swallowed failure, for diagnosis. */
@@ -33,6 +36,7 @@ public final class Counters {
     return "transformations=" + transformations.get() + " transformationErrors=" + transformationErrors.get()
         + " traceTransformed=" + traceTransformed + " failures=" + failures.get()
         + " droppedExchanges=" + droppedExchanges.get() + " droppedConnections=" + droppedConnections.get()
-        + " droppedLogLines=" + droppedLogLines.get();
+        + " droppedLogLines=" + droppedLogLines.get() + " jdkClassesTransformed=" + jdkClassesTransformed.get()
+        + " jdkHooksMissing=" + jdkHooksMissing;
   }
 }

@@ -64,6 +64,17 @@ public final class Events {
   // ---------------------------------------------------------------- client
 
   public static void clientExchangeStart(long exchangeId, String method, String url, long deadlineNanos) {
+    startClient(exchangeId, method, url, deadlineNanos, false, -1, -1);
+  }
+
+  /** A JDK HttpClient exchange: {@code MultiExchange} created. Timeouts in nanoseconds, -1 when none. */
+  public static void jdkExchangeStart(long exchangeId, String method, String url, long requestTimeoutNanos,
+      long connectTimeoutNanos) {
+    startClient(exchangeId, method, url, 0, true, requestTimeoutNanos, connectTimeoutNanos);
+  }
+
+  private static void startClient(long exchangeId, String method, String url, long deadlineNanos, boolean jdk,
+      long requestTimeoutNanos, long connectTimeoutNanos) {
     if (!enabled) return;
     try {
       long now = System.nanoTime();
@@ -77,6 +88,10 @@ public final class Events {
       x.deadlineNanos = deadlineNanos;
       x.callSite = CallSite.sampled();
       x.thread = Thread.currentThread();
+      if (jdk) {
+        x.requestTimeoutNanos = requestTimeoutNanos;
+        x.connectTimeoutNanos = connectTimeoutNanos;
+      }
       exchanges.put(exchangeId, x);
       sink.start(x);
       sink.step(x, Step.EXCHANGE_START, now);
@@ -319,6 +334,74 @@ public final class Events {
     try {
       x.timeoutKind = kind;
       sink.step(x, Step.TIMEOUT, System.nanoTime());
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+  }
+
+  /**
+   * JDK HttpClient: the logical exchange goes on with a new attempt ({@code kind} "redirect" to
+   * {@code url}, or "retry"). The per-attempt outcome of the previous attempt is forgotten.
+   */
+  public static void attempt(long exchangeId, String kind, String url) {
+    ExchangeState x = find(exchangeId);
+    if (x == null) return;
+    try {
+      boolean redirect = "redirect".equals(kind);
+      if (redirect) x.redirects++; else x.retries++;
+      x.attemptKind = redirect ? redactor.url(url) : x.error;
+      x.putIdleResult = null;
+      x.bodyEnded = false;
+      x.error = null;
+      sink.step(x, redirect ? Step.REDIRECT : Step.RETRY, System.nanoTime());
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+  }
+
+  /** The exchange can no longer be observed (its owner was collected): end it with what is known. */
+  public static void exchangeAbandoned(long exchangeId) {
+    ExchangeState x = find(exchangeId);
+    if (x == null) return;
+    try {
+      if (x.closedBy == null) x.closedBy = "unknown";
+      end(x);
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+  }
+
+  /** Ends an exchange that returns no connection to a pool (HTTP/2 stream closed: {@code result} "streamClosed"). */
+  public static void exchangeDone(long exchangeId, String result) {
+    ExchangeState x = find(exchangeId);
+    if (x == null) return;
+    try {
+      x.putIdleConnAt = System.nanoTime();
+      x.putIdleResult = result;
+      if (x.bodyEnded) end(x);
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+  }
+
+  /** Client-level event, e.g. a JDK HttpClient created or stopped. */
+  public static void client(String client, String event, String... keyValues) {
+    try {
+      if (enabled) sink.client(client, event, keyValues);
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+  }
+
+  /** Whether the exchange is tracked (seen from its start and not ended). */
+  public static boolean tracked(long exchangeId) {
+    return enabled && exchanges.containsKey(exchangeId);
+  }
+
+  /** A client connection-level event other than close (e.g. "h2Connection": HTTP/2 set up on it). */
+  public static void clientConnection(long connectionId, String event, String... keyValues) {
+    try {
+      if (enabled) sink.connection(connectionId, false, event, keyValues);
     } catch (Throwable t) {
       Counters.failure(t);
     }

@@ -33,6 +33,11 @@ public final class ExchangeState {
   public String closedBy, putIdleResult, canceledWhere, timeoutKind;
   public long deadlineNanos;
 
+  // JDK HttpClient: timeouts configured (-1: none), redirects and retries inside one logical exchange
+  public long requestTimeoutNanos = -1, connectTimeoutNanos = -1;
+  public int redirects, retries;
+  public String attemptKind;
+
   // server
   public String protocol;
   public int requestOnConn;

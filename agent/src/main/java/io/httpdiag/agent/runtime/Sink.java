@@ -29,6 +29,8 @@ public interface Sink {
    * 0 = none), {@code callSite} is where the user built it.
    */
   default void configured(String component, Object instance, String callSite, long... settings) {}
+  /** A client-level event (JDK HttpClient created or stopped); {@code client} is e.g. {@code jdkclient1}. */
+  default void client(String client, String event, String... keyValues) {}
 
   /** Does nothing. */
   Sink NONE = new Sink() {

@@ -22,6 +22,9 @@ public enum Step {
   EXCHANGE_FAILED("exchangeFailed"),
   CANCELED("canceled"),
   TIMEOUT("timeout"),
+  /** JDK HttpClient: the exchange follows a redirect or retries, under the same exchange id. */
+  REDIRECT("redirect"),
+  RETRY("retry"),
   // server
   REQUEST_HEADERS_READ("requestHeadersRead"),
   HANDLER_START("handlerStart"),

@@ -137,12 +137,12 @@ final class ChildJvm {
     return new Started(pb.start(), out, err);
   }
 
-  /** The test classes and core-transport, from this JVM's class path. */
+  /** The test classes, core-transport and Jetty (the HTTP/2 server), from this JVM's class path. */
   static String classPath() {
     List<String> cp = new ArrayList<>();
     cp.add(System.getProperty("httpdiag.test.testClasses"));
     for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
-      if (e.contains("core-transport")) cp.add(e);
+      if (e.contains("core-transport") || e.contains("/org/eclipse/jetty/") || e.contains("slf4j")) cp.add(e);
     }
     assertTrue(cp.size() >= 2, "core-transport not found on the test class path: " + System.getProperty("java.class.path"));
     return String.join(File.pathSeparator, cp);

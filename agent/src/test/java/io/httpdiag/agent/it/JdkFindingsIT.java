@@ -1,0 +1,75 @@
+package io.httpdiag.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Each finding on the JDK HttpClient, on every JDK installed: the leaky program produces it at its
+ * own line; the fixed program (shared client, connect and request timeouts) produces none.
+ */
+class JdkFindingsIT {
+  private static final String JDK_LEAKS = "io.httpdiag.agent.testapp.JdkLeaks";
+  private static final String[][] SCENARIOS = {
+      {"bodyNotClosed", "BODY_NOT_CLOSED", "bodyNotClosed"},
+      {"bodyClosedEarly", "BODY_CLOSED_EARLY", "bodyClosedEarly"},
+      {"clientPerRequest", "CLIENT_PER_REQUEST", "client"},
+      {"noTimeouts", "MISSING_TIMEOUT", "noTimeouts"},
+      {"stuck", "STUCK_EXCHANGE", "lambda$stuck$"}};
+
+  static Stream<Arguments> cases() {
+    List<Arguments> out = new ArrayList<>();
+    for (String java : javas()) {
+      for (String[] s : SCENARIOS) out.add(Arguments.of(s[0], s[1], s[2], java));
+    }
+    return out.stream();
+  }
+
+  /** The test JVM's java and every other JDK under /usr/lib/jvm (17 here). */
+  static List<String> javas() {
+    List<String> javas = new ArrayList<>(List.of(ChildJvm.defaultJava()));
+    try (Stream<Path> dirs = Files.list(Path.of("/usr/lib/jvm"))) {
+      dirs.map(d -> d.resolve("bin/java")).filter(Files::isExecutable).map(Path::toString)
+          .filter(j -> !sameJdk(j, ChildJvm.defaultJava()) && javas.stream().noneMatch(k -> sameJdk(j, k)))
+          .forEach(javas::add);
+    } catch (Exception e) {
+      // only the test JVM's own java
+    }
+    return javas;
+  }
+
+  private static boolean sameJdk(String a, String b) {
+    try {
+      return Path.of(a).toRealPath().equals(Path.of(b).toRealPath());
+    } catch (Exception e) {
+      return a.equals(b);
+    }
+  }
+
+  @ParameterizedTest(name = "{0} leaky on {3}")
+  @MethodSource("cases")
+  void leakyVariantIsFoundAtItsCallSite(String scenario, String kind, String method, String java) throws Exception {
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(JDK_LEAKS)
+        .agent("detect=on,log=off,stacks=all,detect.stuck.after=500ms").args(scenario, "leaky").run().assertHealthy();
+    List<String> found = CoreFindingsIT.findings(r);
+    String site = "io.httpdiag.agent.testapp.JdkLeaks." + method;
+    assertTrue(found.stream().anyMatch(f -> f.startsWith(kind + " " + site) && f.contains("(JdkLeaks.java:")),
+        kind + " at " + site + " expected in " + found + "\n" + r);
+  }
+
+  @ParameterizedTest(name = "{0} fixed on {3}")
+  @MethodSource("cases")
+  void fixedVariantHasNoFinding(String scenario, String kind, String method, String java) throws Exception {
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(JDK_LEAKS)
+        .agent("detect=on,log=off,stacks=all,detect.stuck.after=500ms").args(scenario, "fixed").run().assertHealthy();
+    assertEquals(List.of(), CoreFindingsIT.findings(r), r.toString());
+  }
+}

@@ -1,0 +1,136 @@
+package io.httpdiag.agent.testapp;
+
+import io.httpdiag.http.Server;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The findings on the JDK HttpClient, leaky and fixed: {@code JdkLeaks <scenario> leaky|fixed}.
+ * Fixed variants share one client with a connect timeout and give every request a timeout, so a
+ * fixed run must produce no finding. Ends with a check point and the findings, like {@link CoreLeaks}.
+ */
+public final class JdkLeaks {
+  private static boolean fixed;
+  private static Server server;
+  private static final List<InputStream> keptOpen = new ArrayList<>();
+
+  private JdkLeaks() {}
+
+  public static void main(String[] args) throws Exception {
+    String scenario = args[0];
+    fixed = args[1].equals("fixed");
+    CountDownLatch release = new CountDownLatch(1);
+    server = Server.builder().readHeaderTimeout(Duration.ofSeconds(5)).handler((w, r) -> {
+      switch (r.path()) {
+        case "/big":
+          w.headers().set("Content-Length", Integer.toString(4 << 20));
+          byte[] chunk = new byte[64 * 1024];
+          for (int i = 0; i < 64; i++) w.write(chunk);
+          break;
+        case "/stall":
+          release.await(20, TimeUnit.SECONDS);
+          w.write("late");
+          break;
+        default:
+          w.write("Hello, World!");
+      }
+    }).build().start();
+    try {
+      switch (scenario) {
+        case "bodyNotClosed": bodyNotClosed(); break;
+        case "bodyClosedEarly": bodyClosedEarly(); break;
+        case "clientPerRequest": clientPerRequest(); break;
+        case "noTimeouts": noTimeouts(); break;
+        case "stuck": stuck(release); break;
+        default: throw new IllegalArgumentException("unknown scenario " + scenario);
+      }
+      CoreLeaks.checkpointAndPrint();
+    } finally {
+      release.countDown();
+      for (InputStream in : keptOpen) in.close();
+      server.close();
+    }
+    SimulatedTraffic.report();
+  }
+
+  private static HttpClient client() {
+    HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1);
+    if (fixed) b.connectTimeout(Duration.ofSeconds(5));
+    return b.build();
+  }
+
+  private static HttpRequest request(String path) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url(path)));
+    if (fixed) b.timeout(Duration.ofSeconds(10));
+    return b.build();
+  }
+
+  static void bodyNotClosed() throws Exception {
+    HttpResponse<InputStream> r = client().send(request("/big"), HttpResponse.BodyHandlers.ofInputStream());
+    if (fixed) {
+      try (InputStream in = r.body()) {
+        in.readAllBytes();
+      }
+    } else {
+      keptOpen.add(r.body()); // never read, never closed (closed only at exit, after the check point)
+    }
+  }
+
+  static void bodyClosedEarly() throws Exception {
+    HttpResponse<InputStream> r = client().send(request("/big"), HttpResponse.BodyHandlers.ofInputStream());
+    try (InputStream in = r.body()) {
+      if (fixed) {
+        in.readAllBytes();
+      } else {
+        in.readNBytes(1000);
+      }
+    }
+  }
+
+  static void clientPerRequest() throws Exception {
+    HttpClient shared = client();
+    for (int i = 0; i < 8; i++) {
+      HttpClient c = fixed ? shared : client();
+      c.send(request("/"), HttpResponse.BodyHandlers.ofString());
+    }
+  }
+
+  static void noTimeouts() throws Exception {
+    client().send(request("/"), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static void stuck(CountDownLatch release) throws Exception {
+    HttpClient client = client();
+    HttpRequest req = fixed ? HttpRequest.newBuilder(URI.create(server.url("/stall"))).timeout(Duration.ofMillis(300))
+        .build() : request("/stall");
+    Thread caller = new Thread(() -> {
+      try {
+        client.send(req, HttpResponse.BodyHandlers.ofString());
+      } catch (java.net.http.HttpTimeoutException expected) {
+        System.out.println("testapp: timed out as configured");
+      } catch (Exception e) {
+        System.out.println("testapp: " + e);
+      }
+    }, "stuck-caller");
+    caller.start();
+    if (!fixed) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      Class<?> findings = Class.forName("io.httpdiag.agent.runtime.Findings");
+      Class<?> kind = Class.forName("io.httpdiag.agent.runtime.Finding$Kind");
+      Object stuck = kind.getField("STUCK_EXCHANGE").get(null);
+      while (System.nanoTime() < deadline && (long) findings.getMethod("count", kind).invoke(null, stuck) == 0) {
+        Thread.sleep(20);
+      }
+      release.countDown();
+    }
+    caller.join(TimeUnit.SECONDS.toMillis(15));
+  }
+}

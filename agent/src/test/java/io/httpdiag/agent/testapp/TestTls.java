@@ -1,0 +1,68 @@
+package io.httpdiag.agent.testapp;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * A self-signed certificate for localhost and 127.0.0.1, made once per JVM with the running JDK's
+ * keytool (the approach of core-transport's TestCerts, copied: the agent does not depend on
+ * core-transport's test classes).
+ */
+final class TestTls {
+  private static final char[] PASSWORD = "changeit".toCharArray();
+  private static KeyStore keyStore;
+  private static Path file;
+
+  private TestTls() {}
+
+  static synchronized KeyStore keyStore() throws Exception {
+    if (keyStore == null) {
+      Path dir = Files.createTempDirectory("httpdiag-certs");
+      file = dir.resolve("server.p12");
+      Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+      Process p = new ProcessBuilder(List.of(keytool.toString(), "-genkeypair", "-alias", "server", "-keyalg", "EC",
+          "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1",
+          "-validity", "2", "-keystore", file.toString(), "-storetype", "PKCS12", "-storepass", "changeit"))
+          .redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      if (p.waitFor() != 0) throw new IOException("keytool failed: " + out);
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      try (InputStream in = Files.newInputStream(file)) {
+        ks.load(in, PASSWORD);
+      }
+      keyStore = ks;
+      file.toFile().deleteOnExit();
+      dir.toFile().deleteOnExit();
+    }
+    return keyStore;
+  }
+
+  /** The PKCS12 file (password "changeit"). */
+  static Path file() throws Exception {
+    keyStore();
+    return file;
+  }
+
+  static SSLContext serverContext() throws Exception {
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(keyStore(), PASSWORD);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), null, null);
+    return ctx;
+  }
+
+  static SSLContext clientContext() throws Exception {
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(keyStore());
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
+  }
+}
