@@ -26,7 +26,7 @@ public final class Snapshot {
       "Reference Handler", "Finalizer", "Signal Dispatcher", "Common-Cleaner", "Attach Listener",
       "Notification Thread", "Service Thread", "Monitor Deflation Thread", "process reaper",
       "VirtualThread-unblocker", "VirtualThread-unparker", "Read-Poller", "Write-Poller", "[A-Za-z]+-Poller-\\d+",
-      "ForkJoinPool\\.commonPool-worker-\\d+", "JFR .*", "RMI .*", "JMX .*", "surefire-.*", "junit-.*",
+      "ForkJoinPool\\.commonPool-worker-\\d+", "ForkJoinPool[.\\w-]*-delayScheduler", "JFR .*", "RMI .*", "JMX .*", "surefire-.*", "junit-.*",
       // the agent's own threads, and core-transport's shared timer
       "httpdiag-(detector|log|log-flush|timer)",
       // server threads of keep-alive connections pooled by a client that outlives the test, and the
@@ -170,7 +170,7 @@ public final class Snapshot {
   /** {@code java.base/java.lang.Thread.sleep(Native Method)} → {@code java.lang.Thread.sleep}. */
   static String frameName(String frame) {
     int paren = frame.indexOf('(');
-    String s = paren < 0 ? frame : frame.substring(0, paren);
+    String s = (paren < 0 ? frame : frame.substring(0, paren)).replaceAll("/0x[0-9a-f]+", ""); // hidden classes
     int slash = s.lastIndexOf('/');
     return slash < 0 ? s : s.substring(slash + 1);
   }
@@ -189,10 +189,9 @@ public final class Snapshot {
         continue;
       }
       int paren = f.indexOf('(');
-      int slash = f.lastIndexOf('/', paren < 0 ? f.length() : paren);
-      return slash < 0 ? f : f.substring(slash + 1);
+      return paren < 0 ? name : name + f.substring(paren);
     }
-    return stack.isEmpty() ? "(no stack)" : "(no frame outside the JDK)";
+    return stack.isEmpty() ? "(no stack)" : "(no frame outside the JDK and httpdiag)";
   }
 
   private static List<Pattern> compile(String... regexes) {

@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -53,6 +55,8 @@ class LeakCheckIT {
   private static void checkSamples(String java, boolean javaagent) throws Exception {
     ChildJvm child = child(java).args("LeakSamples", "CleanSamples", "BaselineSamples", "ApiSamples",
         "ParallelSamples;junit.jupiter.execution.parallel.enabled=true");
+    Path jfrDir = ChildJvm.workDir().resolve("jfr-" + System.nanoTime());
+    child.jvmArg("-Dhttpdiag-junit.jfrDir=" + jfrDir);
     if (javaagent) child.agent("");
     ChildJvm.Result r = child.run(java25(java) ? 180 : 180);
     Map<String, String[]> results = results(r);
@@ -111,9 +115,18 @@ class LeakCheckIT {
     assertContains(partial, "sent at io.httpdiag.junit.samples.LeakSamples.readingPartOfTheBodyStillLeaks("
         + line("LeakSamples", "partial") + ")");
 
+    String jfr = expectFailure(results, "LeakSamples.leakWithJfrEvidence()", r);
+    Path dump = jfrDir.resolve("LeakSamples.leakWithJfrEvidence_.jfr");
+    assertContains(jfr, "JFR evidence: " + dump + " (jfr print --events 'httpdiag.*' " + dump + ")");
+    String jfrLine = "(" + line("LeakSamples", "jfr") + ")";
+    List<RecordedEvent> findings = RecordingFile.readAllEvents(dump).stream()
+        .filter(e -> e.getEventType().getName().equals("httpdiag.Finding")).collect(Collectors.toList());
+    assertTrue(findings.stream().anyMatch(e -> "BODY_NOT_CLOSED".equals(e.getString("kind"))
+        && e.getString("callSite").endsWith(jfrLine)), findings.toString());
+
     // Clean tests, the 100 asynchronous teardowns and the ignore options all pass.
     List<String> clean = results.keySet().stream().filter(k -> k.startsWith("CleanSamples.")).collect(Collectors.toList());
-    assertEquals(107, clean.size(), "CleanSamples results: " + clean + "\n" + r);
+    assertEquals(106, clean.size(), "CleanSamples results: " + clean + "\n" + r);
     for (String k : clean) assertEquals("SUCCESSFUL", results.get(k)[0], k + ": " + results.get(k)[1]);
 
     assertEquals("SUCCESSFUL", results.get("BaselineSamples.baselineIgnoresWhatWasOpenBefore()")[0], r.toString());

@@ -116,4 +116,11 @@ class LeakSamples {
     in.readNBytes(1000);
     leaked.add(r);
   }
+
+  @Test
+  @HttpLeakCheck(jfr = true)
+  void leakWithJfrEvidence() throws Exception {
+    Response r = SampleServer.CLIENT.get(server.url("/big?evidence")); // LEAK: jfr
+    leaked.add(r);
+  }
 }
