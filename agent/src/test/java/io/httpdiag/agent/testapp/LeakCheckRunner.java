@@ -49,5 +49,6 @@ public final class LeakCheckRunner {
       });
     }
     System.out.println("testapp: done");
+    System.exit(0); // a sample that leaks a non-daemon thread must not keep the child alive
   }
 }
