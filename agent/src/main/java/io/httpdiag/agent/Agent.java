@@ -42,7 +42,7 @@ public final class Agent {
           System.err.println("httpdiag: " + error + "; agent disabled");
           return;
         }
-        inst.appendToBootstrapClassLoaderSearch(new JarFile(jar));
+        inst.appendToBootstrapClassLoaderSearch(new JarFile(BootJar.of(jar)));
       }
       Class.forName(INSTALLER, true, null)
           .getMethod("install", String.class, Instrumentation.class, boolean.class, String.class)

@@ -27,6 +27,15 @@ public final class CallSite {
     mode = config.stacks;
   }
 
+  /**
+   * From now on, captures the call site of every exchange ({@code stacks=sampled} becomes
+   * {@code all}; {@code off} stays off). The leak assertions call it: a test report must name the
+   * test's own line for each leak, and tests are not production.
+   */
+  public static void captureAll() {
+    if (mode == Config.Stacks.SAMPLED) mode = Config.Stacks.ALL;
+  }
+
   /** The user's frame for a per-exchange event, subject to sampling; {@link #UNKNOWN} when not taken. */
   public static String sampled() {
     Config.Stacks m = mode;

@@ -122,8 +122,12 @@ final class ChildJvm {
 
   /** Runs to completion (deadline 60 s) and returns what it printed. */
   Result run() throws Exception {
+    return run(60);
+  }
+
+  Result run(int deadlineSeconds) throws Exception {
     Started s = start();
-    return s.await(Duration.ofSeconds(60));
+    return s.await(Duration.ofSeconds(deadlineSeconds));
   }
 
   Started start() throws IOException {
