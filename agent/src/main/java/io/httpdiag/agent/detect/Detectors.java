@@ -27,7 +27,9 @@ public final class Detectors implements Sink {
     if (config.detectTimeouts) detectors.add(new TimeoutDetector(config.stuckAfterNanos));
     if (config.detectChurn) detectors.add(new ChurnDetector());
     if (config.detectClients) detectors.add(new ClientCreationDetector());
-    long shortest = Math.min(config.bodyLeakAfterNanos, config.stuckAfterNanos) / 1_000_000L;
+    if (config.detectThreads) detectors.add(new ThreadLeakDetector(config.threadLeakAfterNanos));
+    long shortest = Math.min(Math.min(config.bodyLeakAfterNanos, config.stuckAfterNanos), config.threadLeakAfterNanos)
+        / 1_000_000L;
     this.sweepIntervalMillis = Math.max(50, Math.min(1000, shortest / 4));
   }
 

@@ -52,6 +52,8 @@ public final class Config {
     k.put("detect.timeouts", "on|off");
     k.put("detect.churn", "on|off");
     k.put("detect.clients", "on|off");
+    k.put("detect.threads", "on|off");
+    k.put("detect.threads.after", "a duration such as 30s or 500ms");
     k.put("detect.body.after", "a duration such as 30s or 500ms");
     k.put("detect.stuck.after", "a duration such as 30s or 500ms");
     KEYS = Collections.unmodifiableMap(k);
@@ -73,7 +75,9 @@ public final class Config {
 
   public final Stacks stacks;
   /** Master switch of the detectors; each also has its own. */
-  public final boolean detectBody, detectTimeouts, detectChurn, detectClients;
+  public final boolean detectBody, detectTimeouts, detectChurn, detectClients, detectThreads;
+  /** A thread started by a handler and still alive this long after the handler returned is a leak. */
+  public final long threadLeakAfterNanos;
   /** A body open this long after its headers arrived is reported as not closed. */
   public final long bodyLeakAfterNanos;
   /** A client exchange without a deadline still waiting for its response after this long is reported as stuck. */
@@ -86,6 +90,8 @@ public final class Config {
     detectTimeouts = detect && "on".equals(v.getOrDefault("detect.timeouts", "on"));
     detectChurn = detect && "on".equals(v.getOrDefault("detect.churn", "on"));
     detectClients = detect && "on".equals(v.getOrDefault("detect.clients", "on"));
+    detectThreads = detect && "on".equals(v.getOrDefault("detect.threads", "on"));
+    threadLeakAfterNanos = durationNanos(v.getOrDefault("detect.threads.after", "30s"));
     bodyLeakAfterNanos = durationNanos(v.getOrDefault("detect.body.after", "30s"));
     stuckAfterNanos = durationNanos(v.getOrDefault("detect.stuck.after", "30s"));
     log = LogLevel.valueOf(v.getOrDefault("log", "findings").toUpperCase(Locale.ROOT));
@@ -156,6 +162,7 @@ public final class Config {
       case "redact":
         ok = value.matches("[!#$%&'*+.^_`|~0-9A-Za-z;-]*");
         break;
+      case "detect.threads.after":
       case "detect.body.after":
       case "detect.stuck.after":
         ok = value.matches("[0-9]{1,9}(ms|s|m)");

@@ -26,6 +26,7 @@ public final class Events {
     redactor = new Redactor(config);
     maxExchanges = config.maxExchanges;
     CallSite.configure(config);
+    ThreadTracker.enabled = config.detectThreads;
     Findings.install(newSink);
     sink = newSink;
     enabled = true;
@@ -484,6 +485,7 @@ public final class Events {
     ExchangeState x = find(exchangeId);
     if (x == null) return;
     try {
+      ThreadTracker.handlerStart(exchangeId, x.method + " " + x.url);
       x.handlerStartAt = System.nanoTime();
       sink.step(x, Step.HANDLER_START, x.handlerStartAt);
     } catch (Throwable t) {
@@ -504,6 +506,7 @@ public final class Events {
   }
 
   public static void handlerEnd(long exchangeId, Throwable error) {
+    ThreadTracker.handlerEnd(exchangeId);
     ExchangeState x = find(exchangeId);
     if (x == null) return;
     try {

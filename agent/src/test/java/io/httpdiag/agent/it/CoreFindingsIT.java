@@ -31,7 +31,8 @@ class CoreFindingsIT {
       "transportPerRequest, CLIENT_PER_REQUEST, transportPerRequest",
       "noTimeouts, MISSING_TIMEOUT, noTimeouts",
       "stuck, STUCK_EXCHANGE, lambda$stuck$",
-      "churn, POOL_CHURN, lambda$churn$"})
+      "churn, POOL_CHURN, lambda$churn$",
+      "threadLeak, THREAD_LEAK, startWorker"})
   void leakyVariantIsFoundAtItsCallSite(String scenario, String kind, String method) throws Exception {
     ChildJvm.Result r = ChildJvm.simulated().mainClass(CORE_LEAKS).agent("detect=on,stacks=all,detect.stuck.after=500ms")
         .args(scenario, "leaky").run().assertHealthy();
@@ -42,7 +43,7 @@ class CoreFindingsIT {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource({"bodyNotClosed", "bodyClosedEarly", "transportPerRequest", "noTimeouts", "stuck", "churn"})
+  @CsvSource({"bodyNotClosed", "bodyClosedEarly", "transportPerRequest", "noTimeouts", "stuck", "churn", "threadLeak"})
   void fixedVariantHasNoFinding(String scenario) throws Exception {
     ChildJvm.Result r = ChildJvm.simulated().mainClass(CORE_LEAKS).agent("detect=on,stacks=all,detect.stuck.after=500ms")
         .args(scenario, "fixed").run().assertHealthy();

@@ -44,6 +44,15 @@ public final class CoreLeaks {
           release.await(20, TimeUnit.SECONDS);
           w.write("late");
           break;
+        case "/spawn": {
+          Thread worker = startWorker(release);
+          if (fixed) {
+            release.countDown();
+            worker.join(10_000);
+          }
+          w.write("spawned");
+          break;
+        }
         case "/think":
           Thread.sleep(1);
           w.write("ok");
@@ -62,9 +71,9 @@ public final class CoreLeaks {
         case "noTimeouts": noTimeouts(); break;
         case "stuck": stuck(release); break;
         case "churn": churn(); break;
+        case "threadLeak": threadLeak(); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
-      release.countDown();
       checkpointAndPrint();
     } finally {
       release.countDown();
@@ -141,6 +150,32 @@ public final class CoreLeaks {
     awaitFinding("STUCK_EXCHANGE"); // the sweeper reports it once detect.stuck.after has passed
     release.countDown();
     caller.join(TimeUnit.SECONDS.toMillis(10));
+  }
+
+  /** A worker the handler starts: virtual where the JVM has them (found reflectively: this compiles for 17). */
+  static Thread startWorker(CountDownLatch release) throws Exception {
+    Runnable task = () -> {
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    try {
+      Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+      return (Thread) Class.forName("java.lang.Thread$Builder").getMethod("start", Runnable.class).invoke(builder, task);
+    } catch (NoSuchMethodException jdk17) {
+      Thread t = new Thread(task, "handler-worker");
+      t.setDaemon(true);
+      t.start();
+      return t;
+    }
+  }
+
+  static void threadLeak() throws Exception {
+    try (Response r = client().get(server.url("/spawn"))) {
+      r.body().readAllBytes();
+    }
   }
 
   static void churn() throws Exception {
