@@ -57,18 +57,14 @@ class DemoIT {
   }
 
   @Test
-  void jdkRowsAreFoundAndUndetectedRowsSayHonestlyWhatIsMissing() {
+  void jdkAndThreadLeakRowsAreFound() {
     for (String jdk : List.of("body-not-closed-jdk", "client-per-request-jdk", "no-timeouts-jdk")) {
       assertEquals("ok", row(jdk, "bad")[5], jdk + " bad: " + String.join(" | ", row(jdk, "bad")));
       assertEquals("ok", row(jdk, "fixed")[5], jdk + " fixed");
     }
-    String leak = row("handler-thread-leak", "bad")[5];
-    if (Runtime.version().feature() >= 21) {
-      assertTrue(leak.equals("ok") || leak.startsWith("not detected yet"), leak);
-      assertEquals("ok", row("handler-thread-leak", "fixed")[5]);
-    } else {
-      assertTrue(leak.startsWith("skipped: needs virtual threads"), leak);
-    }
+    assertEquals("ok", row("handler-thread-leak", "bad")[5], String.join(" | ", row("handler-thread-leak", "bad")));
+    assertEquals("THREAD_LEAK", row("handler-thread-leak", "bad")[4]);
+    assertEquals("ok", row("handler-thread-leak", "fixed")[5]);
   }
 
   @Test
@@ -150,14 +146,14 @@ class DemoIT {
   }
 
   @Test
-  void onJava17TheVirtualThreadScenarioIsSkipped() throws Exception {
+  void onJava17TheThreadLeakScenarioUsesPlatformThreads() throws Exception {
     Path java17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
     assumeTrue(Files.isExecutable(java17), "no Java 17 at " + java17);
     Result r = run(WORK.resolve("java17"), java17.toString(), "-javaagent:" + AGENT.toAbsolutePath(), "-jar",
         DEMO.toAbsolutePath().toString(), "run", "handler-thread-leak", "body-not-closed");
     assertEquals(0, r.exit, r.describe());
-    assertTrue(r.out.contains("skipped: needs virtual threads (Java 21+); this is Java 17"), r.out);
     Map<String, String[]> t = table(r.out);
+    assertEquals("ok", t.get("handler-thread-leak bad")[5], r.out); // platform threads on 17
     assertEquals("ok", t.get("body-not-closed bad")[5], r.out);
   }
 
