@@ -70,6 +70,10 @@ final class TimeoutDetector implements Detectors.Detector {
 
   @Override
   public void inFlight(ExchangeState x, long now) {
+    if (x.server) {
+      stuckHandler(x, now);
+      return;
+    }
     if (x.server || hasDeadline(x) || x.responseHeadersAt != 0 || x.stuckReported || x.error != null) return;
     long waited = now - x.startNanos;
     if (waited < stuckAfterNanos) return;
@@ -86,6 +90,31 @@ final class TimeoutDetector implements Detectors.Detector {
         "exchange in flight for " + Format.duration(waited) + " with no deadline, still waiting for the response: "
             + x.method + " " + x.url + phase(x),
         "sent at", x.callSite, details.toArray(new String[0]), EXCHANGE_FIX, stack));
+  }
+
+  /** A core-transport handler still running past the threshold: shows where its thread is. */
+  private void stuckHandler(ExchangeState x, long now) {
+    if (x.handlerStartAt == 0 || x.handlerEndAt != 0 || x.stuckReported || now - x.handlerStartAt < stuckAfterNanos) {
+      return;
+    }
+    Thread t = x.thread;
+    if (t == null || !t.isAlive()) return;
+    x.stuckReported = true;
+    long running = System.nanoTime() - x.handlerStartAt;
+    String[] stack = CallSite.stackOf(t, 40);
+    String site = "(unknown)";
+    for (String frame : stack) {
+      String cls = frame.replaceFirst("^.*/", "");
+      if (!CallSite.isInternalFrame(cls)) {
+        site = cls;
+        break;
+      }
+    }
+    Findings.report(new Finding(Finding.Kind.STUCK_EXCHANGE, null,
+        "handler still running after " + Format.duration(running) + ": " + x.method + " " + x.url + " on connection c"
+            + x.connectionId,
+        "handler at", site, new String[] {"thread \"" + t.getName() + "\" is at:"},
+        "bound the handler's work: give its own calls timeouts, or wrap it in Middleware.timeout(...)", stack));
   }
 
   /** core-transport passes the time allowed (0 = none); the JDK client its request timeout (-1 = none). */

@@ -97,6 +97,14 @@ public final class CallSite {
         + (f.getLineNumber() > 0 ? ":" + f.getLineNumber() : "") + ")";
   }
 
+  /** Whether a formatted frame ({@code cls.method(File.java:N)}) is the JDK's, ours or core-transport's. */
+  public static boolean isInternalFrame(String frame) {
+    int paren = frame.indexOf('(');
+    String qualified = paren < 0 ? frame : frame.substring(0, paren);
+    int dot = qualified.lastIndexOf('.');
+    return internal(dot < 0 ? qualified : qualified.substring(0, dot));
+  }
+
   /** Frames that are not the user's: the JDK, ByteBuddy, the agent's own packages, core-transport. */
   static boolean internal(String className) {
     if (className.startsWith("java.") || className.startsWith("javax.") || className.startsWith("jdk.")

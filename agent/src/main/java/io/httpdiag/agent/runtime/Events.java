@@ -465,6 +465,7 @@ public final class Events {
       x.protocol = protocol;
       x.requestOnConn = requestOnConn;
       x.reused = requestOnConn > 1;
+      x.thread = Thread.currentThread(); // the connection's thread runs the handler
       exchanges.put(exchangeId, x);
       sink.start(x);
       sink.step(x, Step.REQUEST_HEADERS_READ, now);

@@ -32,7 +32,8 @@ class CoreFindingsIT {
       "noTimeouts, MISSING_TIMEOUT, noTimeouts",
       "stuck, STUCK_EXCHANGE, lambda$stuck$",
       "churn, POOL_CHURN, lambda$churn$",
-      "threadLeak, THREAD_LEAK, startWorker"})
+      "threadLeak, THREAD_LEAK, startWorker",
+      "stuckHandler, STUCK_EXCHANGE, lambda$main$"})
   void leakyVariantIsFoundAtItsCallSite(String scenario, String kind, String method) throws Exception {
     ChildJvm.Result r = ChildJvm.simulated().mainClass(CORE_LEAKS).agent("detect=on,stacks=all,detect.stuck.after=500ms")
         .args(scenario, "leaky").run().assertHealthy();
@@ -43,7 +44,7 @@ class CoreFindingsIT {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource({"bodyNotClosed", "bodyClosedEarly", "transportPerRequest", "noTimeouts", "stuck", "churn", "threadLeak"})
+  @CsvSource({"bodyNotClosed", "bodyClosedEarly", "transportPerRequest", "noTimeouts", "stuck", "churn", "threadLeak", "stuckHandler"})
   void fixedVariantHasNoFinding(String scenario) throws Exception {
     ChildJvm.Result r = ChildJvm.simulated().mainClass(CORE_LEAKS).agent("detect=on,stacks=all,detect.stuck.after=500ms")
         .args(scenario, "fixed").run().assertHealthy();

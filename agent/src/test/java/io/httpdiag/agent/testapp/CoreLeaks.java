@@ -53,6 +53,14 @@ public final class CoreLeaks {
           w.write("spawned");
           break;
         }
+        case "/busy": // a handler that waits on something with no bound
+          if (fixed) {
+            release.await(200, TimeUnit.MILLISECONDS);
+          } else {
+            release.await(20, TimeUnit.SECONDS);
+          }
+          w.write("done");
+          break;
         case "/think":
           Thread.sleep(1);
           w.write("ok");
@@ -72,6 +80,7 @@ public final class CoreLeaks {
         case "stuck": stuck(release); break;
         case "churn": churn(); break;
         case "threadLeak": threadLeak(); break;
+        case "stuckHandler": stuckHandler(release); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       checkpointAndPrint();
@@ -172,6 +181,22 @@ public final class CoreLeaks {
     }
   }
 
+  static void stuckHandler(CountDownLatch release) throws Exception {
+    Thread caller = new Thread(() -> {
+      try (Response r = client().get(server.url("/busy"))) {
+        r.body().readAllBytes();
+      } catch (Exception e) {
+        System.out.println("testapp: " + e);
+      }
+    });
+    caller.start();
+    if (!fixed) {
+      awaitFinding("STUCK_EXCHANGE", "lambda$main$"); // the handler's, not the client's
+      release.countDown();
+    }
+    caller.join(TimeUnit.SECONDS.toMillis(15));
+  }
+
   static void threadLeak() throws Exception {
     try (Response r = client().get(server.url("/spawn"))) {
       r.body().readAllBytes();
@@ -203,10 +228,14 @@ public final class CoreLeaks {
   }
 
   private static void awaitFinding(String kind) throws Exception {
+    awaitFinding(kind, "");
+  }
+
+  private static void awaitFinding(String kind, String siteContains) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < deadline) {
       for (String[] f : findings()) {
-        if (f[0].equals(kind)) return;
+        if (f[0].equals(kind) && f[1].contains(siteContains)) return;
       }
       Thread.sleep(20);
     }
