@@ -24,6 +24,10 @@ public final class Main {
     run(o);
   }
 
+  private static void elapsed(long t0) {
+    System.out.printf("(%.0f s so far)%n", (System.nanoTime() - t0) / 1e9);
+  }
+
   static void run(Options o) throws Exception {
     long t0 = System.nanoTime();
     System.out.println("# httpdiag bench: " + o.command + (o.quick ? " --quick" : "") + "\n");
@@ -32,6 +36,7 @@ public final class Main {
     if (Env.SERVER_CORE < 0) {
       System.out.println("one core (or no taskset): server and load share the CPU; only ratios mean anything");
     }
+    Rounds.extraRuns = o.quick ? 0 : 2;
     switch (o.command) {
       case "overhead" -> OverheadBench.run(o);
       case "server" -> ServerBench.run(o);
@@ -39,8 +44,11 @@ public final class Main {
       case "idle" -> IdleBench.run(o);
       default -> {
         OverheadBench.run(o);
+        elapsed(t0);
         ServerBench.run(o);
+        elapsed(t0);
         ClientBench.run(o);
+        elapsed(t0);
         IdleBench.run(o);
       }
     }

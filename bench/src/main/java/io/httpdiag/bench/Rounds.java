@@ -9,7 +9,8 @@ import java.util.function.ToDoubleFunction;
 /**
  * Interleaved measurement: round after round, every target once per round, so that a burst of load
  * from other processes hits all of them alike. A target whose key metric varies more than the
- * bound (coefficient of variation) gets up to two extra runs; whatever is still noisy is flagged.
+ * bound (coefficient of variation) gets up to two extra runs (none with --quick); whatever is still
+ * noisy is flagged.
  */
 final class Rounds {
   interface Measure<R> {
@@ -18,6 +19,9 @@ final class Rounds {
 
   /** One measured run of a target. */
   record Run(double rps, double p50Micros, double p99Micros, double cpuMicrosPerRequest, long allocPerRequest, String errors) {}
+
+  /** Extra runs allowed for a noisy target (0 in --quick mode: flag only). */
+  static int extraRuns = 2;
 
   private Rounds() {}
 
@@ -31,7 +35,7 @@ final class Rounds {
         runs.get(t).add(m.run(t));
       }
     }
-    for (int extra = 0; extra < 2 && rounds >= 2; extra++) {
+    for (int extra = 0; extra < extraRuns && rounds >= 2; extra++) {
       List<String> noisy = new ArrayList<>();
       for (String t : targets) {
         if (of(runs.get(t), Run::rps).cv() > cvBound) {
