@@ -24,14 +24,14 @@ final class ClientBench {
     try (Servers.Running server = Servers.start(Env.NGINX != null ? "nginx" : "core", Env.serverJvmArgs())) {
       System.out.println("server: " + PeerServer.label(server.kind()) + " on core " + Env.SERVER_CORE + "; each client in its own JVM on core "
           + Env.LOAD_CORE + " (-XX:+UseSerialGC), pool " + ClientRun.POOL + "; " + o.clientWarmupMs() + " ms warm-up + "
-          + o.clientWindowMs() + " ms measured, " + o.rounds + " rounds interleaved");
+          + o.clientWindowMs() + " ms measured, " + o.clientRounds() + " rounds interleaved");
       System.out.println("[" + Env.uptime() + "]");
       List<String> targets = new ArrayList<>();
       for (String k : kinds) {
         targets.add(k + "/1");
         targets.add(k + "/" + CONCURRENCY);
       }
-      Map<String, List<Rounds.Run>> runs = Rounds.interleave(targets, o.rounds, o.cvBound, t -> {
+      Map<String, List<Rounds.Run>> runs = Rounds.interleave(targets, o.clientRounds(), o.cvBound, t -> {
         String[] kt = t.split("/");
         return launch(kt[0], server.url(), List.of(), o.clientWarmupMs(), o.clientWindowMs(), Integer.parseInt(kt[1]));
       });

@@ -85,6 +85,11 @@ final class Options {
     return Math.max(300, (long) (duration * 250));
   }
 
+  /** Rounds of the sections that start a client JVM per run: 2 with --quick, to stay within budget. */
+  int clientRounds() {
+    return quick ? Math.min(2, rounds) : rounds;
+  }
+
   long clientWarmupMs() {
     return quick ? 300 : 1000;
   }

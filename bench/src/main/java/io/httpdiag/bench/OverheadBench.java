@@ -109,7 +109,7 @@ final class OverheadBench {
     try (Servers.Running server = Servers.start("core", Env.serverJvmArgs())) {
       Load.run(server.port(), o.warmup(), o.jvmLoad);
       for (String client : List.of("core", "jdk")) {
-        Map<String, List<Rounds.Run>> runs = Rounds.interleave(CONFIGS, o.rounds, o.cvBound,
+        Map<String, List<Rounds.Run>> runs = Rounds.interleave(CONFIGS, o.clientRounds(), o.cvBound,
             c -> ClientBench.launch(client, server.url(), jvmArgs.get(c), o.clientWarmupMs(), o.clientWindowMs(), 1));
         System.out.println("\n" + ClientRun.label(client) + (client.equals("jdk")
             ? " (the agent does not instrument it yet: instrument.jdk is reserved, so this shows the agent's presence only)" : ""));
