@@ -36,7 +36,7 @@ public final class Main {
     if (Env.SERVER_CORE < 0) {
       System.out.println("one core (or no taskset): server and load share the CPU; only ratios mean anything");
     }
-    Rounds.extraRuns = o.quick ? 0 : 2;
+    Rounds.extraRuns = o.quick ? 0 : 1;
     switch (o.command) {
       case "overhead" -> OverheadBench.run(o);
       case "server" -> ServerBench.run(o);

@@ -20,7 +20,7 @@ final class Options {
 
   static final String USAGE = String.join("\n",
       "usage: java -jar bench/target/httpdiag-bench.jar all|server|client|overhead|idle [options]",
-      "  --duration 10s     length of each measured wrk run of the server table (overhead wrk runs are 0.5x, client windows 0.25x)",
+      "  --duration 10s     length of each measured wrk run of the server table (overhead wrk runs are 0.5x, client windows 0.2x)",
       "  --quick            short runs (1 s), for a look in under 2 minutes",
       "  --rounds N         measured rounds per configuration, interleaved (default 3; the table shows medians)",
       "  --cv 10            coefficient of variation (%) above which a configuration is re-run, then flagged",
@@ -82,7 +82,7 @@ final class Options {
 
   /** Measured window of a client run, in ms. */
   long clientWindowMs() {
-    return Math.max(300, (long) (duration * 250));
+    return Math.max(300, (long) (duration * 200));
   }
 
   /** Rounds of the sections that start a client JVM per run: 2 with --quick, to stay within budget. */
@@ -91,7 +91,7 @@ final class Options {
   }
 
   long clientWarmupMs() {
-    return quick ? 300 : 1000;
+    return quick ? 300 : 800;
   }
 
   static double seconds(String v) {

@@ -145,7 +145,7 @@ final class OverheadBench {
   }
 
   private static void startup(Options o, Path agent) throws Exception {
-    int n = o.quick ? 5 : 11;
+    int n = o.quick ? 5 : 7;
     System.out.println("\n### Agent start-up: `java -cp … Hello` with and without -javaagent (default options), " + n
         + " runs each, alternating, wall time to exit   [" + Env.uptime() + "]\n");
     Samples without = new Samples();

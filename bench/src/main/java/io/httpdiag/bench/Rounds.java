@@ -9,7 +9,7 @@ import java.util.function.ToDoubleFunction;
 /**
  * Interleaved measurement: round after round, every target once per round, so that a burst of load
  * from other processes hits all of them alike. A target whose key metric varies more than the
- * bound (coefficient of variation) gets up to two extra runs (none with --quick); whatever is still
+ * bound (coefficient of variation) gets one extra run (none with --quick); whatever is still
  * noisy is flagged.
  */
 final class Rounds {
@@ -21,7 +21,7 @@ final class Rounds {
   record Run(double rps, double p50Micros, double p99Micros, double cpuMicrosPerRequest, long allocPerRequest, String errors) {}
 
   /** Extra runs allowed for a noisy target (0 in --quick mode: flag only). */
-  static int extraRuns = 2;
+  static int extraRuns = 1;
 
   private Rounds() {}
 
