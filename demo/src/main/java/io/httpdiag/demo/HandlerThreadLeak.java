@@ -29,14 +29,12 @@ final class HandlerThreadLeak extends Scenario {
 
   @Override
   void run(Variant v, Run run) throws Exception {
-    ThreadFactory vt = virtualThreads();
-    if (vt == null) { // Java 17: a platform thread leaks the same way
-      vt = task -> {
-        Thread t = new Thread(task, "handler-worker");
-        t.setDaemon(true);
-        return t;
-      };
-    }
+    ThreadFactory virtual = virtualThreads();
+    ThreadFactory vt = virtual != null ? virtual : task -> { // Java 17: a platform thread leaks the same way
+      Thread t = new Thread(task, "handler-worker");
+      t.setDaemon(true);
+      return t;
+    };
     AtomicInteger alive = new AtomicInteger();
     CountDownLatch forever = new CountDownLatch(1);
     run.later(forever::countDown);

@@ -120,6 +120,7 @@ final class JdkScenarios {
         } catch (HttpTimeoutException expected) {
           run.say("timed out cleanly after " + Lifecycle.ms(System.nanoTime() - start) + ": " + expected.getMessage());
         }
+        run.releaseStalledHandlers();
         return;
       }
       HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

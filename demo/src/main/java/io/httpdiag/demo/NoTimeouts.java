@@ -35,6 +35,7 @@ final class NoTimeouts extends Scenario {
       } catch (HttpTimeoutException expected) {
         run.say("timed out cleanly after " + Lifecycle.ms(System.nanoTime() - start) + ": " + expected.getMessage());
       }
+      run.releaseStalledHandlers();
       return;
     }
     Client client = Client.builder().trace(run.lifecycle).build();

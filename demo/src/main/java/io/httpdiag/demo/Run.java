@@ -62,6 +62,19 @@ final class Run implements AutoCloseable {
     return c;
   }
 
+  /**
+   * Releases the handlers stalling on purpose and waits (10 s at most) until they returned: in a
+   * fixed variant the stalling server is scenery, and a handler still running at the check point
+   * would rightly be reported as stuck.
+   */
+  void releaseStalledHandlers() throws Exception {
+    release.countDown();
+    long deadline = System.nanoTime() + T.toNanos();
+    while (server != null && server.activeConnections() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+  }
+
   void say(String line) {
     out.println("    " + line);
   }
