@@ -62,6 +62,7 @@ final class TimeoutDetector implements Detectors.Detector {
   @Override
   public void step(ExchangeState x, Step step, long nanos) {
     if (step != Step.EXCHANGE_START || x.server || hasDeadline(x)) return;
+    if (Findings.repeat(Finding.Kind.MISSING_TIMEOUT, x.callSite)) return; // every exchange: keep it cheap
     Findings.report(new Finding(Finding.Kind.MISSING_TIMEOUT, null,
         "exchange without a deadline: " + x.method + " " + x.url
             + " (no client timeout and no request timeout: a server that stalls holds this thread forever)",

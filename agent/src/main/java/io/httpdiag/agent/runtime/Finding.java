@@ -38,6 +38,7 @@ public final class Finding {
   private String[] stack;
 
   long count;
+  long sequence;
   long firstSeenMillis;
   long lastSeenMillis;
 
@@ -85,6 +86,11 @@ public final class Finding {
   /** Frames from the call site down (may be empty). */
   public synchronized String[] stack() {
     return stack.clone();
+  }
+
+  /** Order of first occurrence. */
+  synchronized long sequence() {
+    return sequence;
   }
 
   public synchronized long count() {

@@ -1,22 +1,25 @@
 package io.httpdiag.agent.runtime;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The findings registry and its in-process API. A finding is reported to the sink the first time
  * its kind, call site and subject are seen, and again when its count reaches 10, 100, 1000...,
  * so a loop never floods the log. At most {@value #MAX_FINDINGS} distinct findings are kept; more
- * are counted in {@link #dropped}. Thread-safe.
+ * are counted in {@link #dropped}. Thread-safe; a repeat ({@link #repeat}) takes no global lock and
+ * builds nothing, because detectors see some repeats on every exchange.
  */
 public final class Findings {
   public static final int MAX_FINDINGS = 1024;
   public static final AtomicLong dropped = new AtomicLong();
-  private static final Map<String, Finding> byKey = new LinkedHashMap<>(); // guarded by Findings.class
-  private static final long[] perKind = new long[Finding.Kind.values().length]; // guarded by Findings.class
+  private static final ConcurrentHashMap<String, Finding> byKey = new ConcurrentHashMap<>();
+  private static final AtomicLongArray perKind = new AtomicLongArray(Finding.Kind.values().length);
+  private static final AtomicLong sequence = new AtomicLong();
   private static volatile Sink sink = Sink.NONE;
   private static volatile java.util.function.LongConsumer sweeper;
 
@@ -26,53 +29,62 @@ public final class Findings {
     sink = newSink;
   }
 
+  /**
+   * Counts one more occurrence of a finding already recorded under {@code kind} and
+   * {@code subjectOrCallSite} (reporting it again at 10, 100, ...). Returns false, counting nothing,
+   * when there is none yet: the caller then builds the finding and calls {@link #report}. Never throws.
+   */
+  public static boolean repeat(Finding.Kind kind, String subjectOrCallSite) {
+    try {
+      Finding current = byKey.get(kind + "|" + subjectOrCallSite);
+      if (current == null) return false;
+      perKind.incrementAndGet(kind.ordinal());
+      if (occurred(current)) sink.finding(current);
+      return true;
+    } catch (Throwable t) {
+      Counters.failure(t);
+      return true;
+    }
+  }
+
   /** Records {@code f} (or one more occurrence of an equal finding) and reports it when due. Never throws. */
   public static void report(Finding f) {
     try {
-      Finding current;
-      boolean due;
-      long now = System.currentTimeMillis();
-      synchronized (Findings.class) {
-        perKind[f.kind.ordinal()]++;
-        current = byKey.get(f.key);
-        if (current == null) {
-          if (byKey.size() >= MAX_FINDINGS) {
-            dropped.incrementAndGet();
-            return;
+      perKind.incrementAndGet(f.kind.ordinal());
+      Finding current = byKey.get(f.key);
+      if (current == null) {
+        synchronized (Findings.class) { // only inserts lock: the cap must hold
+          current = byKey.get(f.key);
+          if (current == null) {
+            if (byKey.size() >= MAX_FINDINGS) {
+              dropped.incrementAndGet();
+              return;
+            }
+            synchronized (f) {
+              f.firstSeenMillis = System.currentTimeMillis();
+              f.sequence = sequence.incrementAndGet();
+            }
+            byKey.put(f.key, f);
+            current = f;
           }
-          current = f;
-          current.firstSeenMillis = now;
-          byKey.put(f.key, f);
-        } else {
-          current.update(f);
-        }
-        synchronized (current) {
-          current.count++;
-          current.lastSeenMillis = now;
-          due = isPowerOfTen(current.count);
         }
       }
-      if (due) sink.finding(current);
+      if (current != f) current.update(f);
+      if (occurred(current)) sink.finding(current);
     } catch (Throwable t) {
       Counters.failure(t);
     }
   }
 
-  /** Every distinct finding so far, oldest first. */
-  public static synchronized List<Finding> all() {
-    return new ArrayList<>(byKey.values());
-  }
-
-  /** Occurrences of {@code kind} so far (each exchange or creation counts). */
-  public static synchronized long count(Finding.Kind kind) {
-    return perKind[kind.ordinal()];
-  }
-
-  /** Every distinct finding, as the log shows it. */
-  public static List<String> texts() {
-    List<String> out = new ArrayList<>();
-    for (Finding f : all()) out.add(f.text());
-    return out;
+  /** One more occurrence; returns whether it is due to be reported (1st, 10th, 100th...). */
+  private static boolean occurred(Finding f) {
+    long n;
+    synchronized (f) {
+      n = ++f.count;
+      f.lastSeenMillis = System.currentTimeMillis();
+    }
+    while (n >= 10 && n % 10 == 0) n /= 10;
+    return n == 1;
   }
 
   /** Registers the detectors' age-based sweep (called once by the installer). */
@@ -90,14 +102,28 @@ public final class Findings {
     if (s != null) s.accept(System.nanoTime() + aheadNanos);
   }
 
+  /** Every distinct finding so far, oldest first. */
+  public static List<Finding> all() {
+    List<Finding> out = new ArrayList<>(byKey.values());
+    out.sort(Comparator.comparingLong(f -> f.sequence()));
+    return out;
+  }
+
+  /** Occurrences of {@code kind} so far (each exchange or creation counts). */
+  public static long count(Finding.Kind kind) {
+    return perKind.get(kind.ordinal());
+  }
+
+  /** Every distinct finding, as the log shows it. */
+  public static List<String> texts() {
+    List<String> out = new ArrayList<>();
+    for (Finding f : all()) out.add(f.text());
+    return out;
+  }
+
   /** Forgets everything (tests that check one phase at a time). */
   public static synchronized void clear() {
     byKey.clear();
-    java.util.Arrays.fill(perKind, 0);
-  }
-
-  private static boolean isPowerOfTen(long n) {
-    while (n >= 10 && n % 10 == 0) n /= 10;
-    return n == 1;
+    for (int i = 0; i < perKind.length(); i++) perKind.set(i, 0);
   }
 }
