@@ -39,22 +39,7 @@ class DelegatingResponseWriter implements ResponseWriter {
   @Override
   public OutputStream body() {
     if (body == null) {
-      body = new OutputStream() {
-        @Override
-        public void write(int b) throws IOException {
-          DelegatingResponseWriter.this.write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-          DelegatingResponseWriter.this.write(b, off, len);
-        }
-
-        @Override
-        public void flush() throws IOException {
-          DelegatingResponseWriter.this.flush();
-        }
-      };
+      body = new ResponseWriterStream(this);
     }
     return body;
   }

@@ -112,22 +112,7 @@ final class ServerResponse implements ResponseWriter {
   @Override
   public OutputStream body() {
     if (bodyStream == null) {
-      bodyStream = new OutputStream() {
-        @Override
-        public void write(int b) throws IOException {
-          ServerResponse.this.write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-          ServerResponse.this.write(b, off, len);
-        }
-
-        @Override
-        public void flush() throws IOException {
-          ServerResponse.this.flush();
-        }
-      };
+      bodyStream = new ResponseWriterStream(this);
     }
     return bodyStream;
   }

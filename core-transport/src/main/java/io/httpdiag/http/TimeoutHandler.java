@@ -140,17 +140,7 @@ final class TimeoutHandler implements Handler {
     @Override
     public OutputStream body() {
       if (body == null) {
-        body = new OutputStream() {
-          @Override
-          public void write(int b) throws IOException {
-            TimeoutWriter.this.write(new byte[] {(byte) b}, 0, 1);
-          }
-
-          @Override
-          public void write(byte[] b, int off, int len) throws IOException {
-            TimeoutWriter.this.write(b, off, len);
-          }
-        };
+        body = new ResponseWriterStream(this);
       }
       return body;
     }
