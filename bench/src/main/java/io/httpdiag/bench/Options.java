@@ -7,7 +7,7 @@ import java.util.List;
 /** Command-line options. */
 final class Options {
   String command = "all";
-  double duration = 10; // seconds per wrk run
+  double duration = 5; // seconds per wrk run of the server table
   boolean quick;
   int rounds = 3;
   double cvBound = 0.10;
@@ -17,11 +17,12 @@ final class Options {
   Path agent;
   Path jfc;
   boolean durationSet;
+  boolean roundsSet;
 
   static final String USAGE = String.join("\n",
       "usage: java -jar bench/target/httpdiag-bench.jar all|server|client|overhead|idle [options]",
-      "  --duration 10s     length of each measured wrk run of the server table (overhead wrk runs are 0.5x, client windows 0.2x)",
-      "  --quick            short runs (1 s), for a look in under 2 minutes",
+      "  --duration 5s      length of each measured wrk run of the server table (overhead wrk runs are 0.5x, client windows 0.4x)",
+      "  --quick            short runs (1 s, 2 rounds), for a look in under 2 minutes",
       "  --rounds N         measured rounds per configuration, interleaved (default 3; the table shows medians)",
       "  --cv 10            coefficient of variation (%) above which a configuration is re-run, then flagged",
       "  --servers a,b      subset of " + PeerServer.KINDS + " + nginx",
@@ -52,7 +53,10 @@ final class Options {
               o.duration = seconds(v);
               o.durationSet = true;
             }
-            case "--rounds" -> o.rounds = Integer.parseInt(v);
+            case "--rounds" -> {
+              o.rounds = Integer.parseInt(v);
+              o.roundsSet = true;
+            }
             case "--cv" -> o.cvBound = Double.parseDouble(v) / 100;
             case "--servers" -> o.servers = List.of(v.split(","));
             case "--clients" -> o.clients = List.of(v.split(","));
@@ -65,6 +69,9 @@ final class Options {
     }
     if (o.quick && !o.durationSet) {
       o.duration = 1;
+    }
+    if (o.quick && !o.roundsSet) {
+      o.rounds = 2; // --quick must stay under 2 minutes; its tables are indicative anyway
     }
     if (!List.of("all", "server", "client", "overhead", "idle", "help").contains(o.command)) {
       throw new IllegalArgumentException("unknown command " + o.command + "\n" + USAGE);
@@ -82,7 +89,7 @@ final class Options {
 
   /** Measured window of a client run, in ms. */
   long clientWindowMs() {
-    return Math.max(300, (long) (duration * 200));
+    return quick ? 300 : Math.max(300, (long) (duration * 400));
   }
 
   /** Rounds of the sections that start a client JVM per run: 2 with --quick, to stay within budget. */

@@ -23,6 +23,9 @@ final class Rounds {
   /** Extra runs allowed for a noisy target (0 in --quick mode: flag only). */
   static int extraRuns = 1;
 
+  /** System.nanoTime() after which noisy targets are flagged, not re-run (keeps `all` within its budget). */
+  static long rerunDeadline = Long.MAX_VALUE;
+
   private Rounds() {}
 
   static Map<String, List<Run>> interleave(List<String> targets, int rounds, double cvBound, Measure<Run> m) throws Exception {
@@ -43,6 +46,10 @@ final class Rounds {
         }
       }
       if (noisy.isEmpty()) {
+        break;
+      }
+      if (System.nanoTime() - rerunDeadline > 0) {
+        System.out.println("  noisy (CV over " + Table.pct(cvBound) + "): " + noisy + "; not re-run, the run's time budget is spent");
         break;
       }
       System.out.println("  noisy (CV over " + Table.pct(cvBound) + "), re-running: " + noisy + "   [" + Env.uptime() + "]");
