@@ -63,6 +63,16 @@ final class ClientBody extends InputStream {
     return n;
   }
 
+  /** One array of the declared length when Content-Length is known (see BodyInputStream#readAllBytes). */
+  @Override
+  public byte[] readAllBytes() throws IOException {
+    long left = closed || ended ? -1 : body.bytesLeft();
+    if (left < 0 || left > BodyInputStream.MAX_EXACT_ARRAY) {
+      return super.readAllBytes();
+    }
+    return BodyInputStream.readExactly((int) left, this);
+  }
+
   @Override
   public int available() {
     return closed || ended ? 0 : body.available();

@@ -78,6 +78,33 @@ class ClientServerTest {
   }
 
   @Test
+  void readAllBytesOfAKnownLengthBodyAllocatesTheBodyNotAStagingBuffer() throws Exception {
+    byte[] big = new byte[100_000];
+    java.util.Arrays.fill(big, (byte) 'x');
+    Client c = start((w, r) -> w.write(r.path().equals("/big") ? big : "Hello, World!".getBytes(StandardCharsets.US_ASCII)),
+        Transport.builder());
+    var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long tid = Thread.currentThread().getId();
+    for (int i = 0; i < 3; i++) { // the last round counts: the first ones load classes
+      try (Response r = c.get(server.url("/"))) {
+        long before = threads.getThreadAllocatedBytes(tid);
+        byte[] body = r.body().readAllBytes();
+        long allocated = threads.getThreadAllocatedBytes(tid) - before;
+        assertEquals("Hello, World!", new String(body, StandardCharsets.US_ASCII));
+        // InputStream's own readAllBytes stages through a 16 KiB array: 13 bytes must not cost that.
+        assertTrue(i < 2 || allocated < 1024, "readAllBytes of 13 bytes allocated " + allocated + " bytes");
+      }
+      try (Response r = c.get(server.url("/big"))) {
+        byte[] first = r.body().readNBytes(10); // a partial read first: the rest is what is left
+        byte[] rest = r.body().readAllBytes();
+        assertEquals(10 + rest.length, big.length);
+        assertEquals(-1, r.body().read());
+      }
+    }
+    assertEquals(1, serverConnections.size(), "every body read to its end: one connection reused");
+  }
+
+  @Test
   void postBodiesAsBytesAndAsAChunkedStream() throws Exception {
     Client c = start(ECHO, Transport.builder());
     assertEquals("bytes body", text(c.post(server.url("/"), "text/plain", "bytes body".getBytes(StandardCharsets.UTF_8))));

@@ -130,6 +130,48 @@ public final class BodyInputStream extends InputStream {
     return n;
   }
 
+  /**
+   * Sized from Content-Length when the length is known: one array of exactly the body's size instead
+   * of InputStream's 16 KiB staging buffer plus a copy (the common "read the small JSON reply" case).
+   */
+  @Override
+  public byte[] readAllBytes() throws IOException {
+    long left = bytesLeft();
+    if (left < 0 || left > MAX_EXACT_ARRAY) {
+      return super.readAllBytes();
+    }
+    return readExactly((int) left, this);
+  }
+
+  /** Bytes of a Content-Length body not yet read; -1 when unknown (chunked, until close) or unusable. */
+  public long bytesLeft() {
+    if (framing != FIXED || closed || failed) {
+      return -1;
+    }
+    return eof ? 0 : remaining;
+  }
+
+  /** Largest body {@link #readAllBytes} reads into one exact array; longer ones go through the JDK's loop. */
+  public static final int MAX_EXACT_ARRAY = 64 << 20;
+
+  /**
+   * Reads the {@code n} bytes left of a Content-Length body through {@code in}'s own read, so its
+   * bookkeeping (end of body, connection release) runs as for any read. A zero-length read still
+   * goes through once for that reason.
+   */
+  public static byte[] readExactly(int n, InputStream in) throws IOException {
+    byte[] b = new byte[n];
+    int off = 0;
+    do {
+      int r = in.read(b, off, n - off);
+      if (r < 0) {
+        return off == n ? b : java.util.Arrays.copyOf(b, off);
+      }
+      off += r;
+    } while (off < n);
+    return b;
+  }
+
   @Override
   public int available() {
     if (eof || failed || closed) {
