@@ -106,6 +106,23 @@ class JfrIT {
     assertEquals("HTTP Exchange", fresh.getEventType().getLabel());
   }
 
+  @Test
+  void recordingStartedByTheAppAfterTheAgentStillGetsTheEvents() throws Exception {
+    // The agent registers its events only when Flight Recorder initializes; here that happens when
+    // the app starts a Recording, long after premain.
+    Path jfr = ChildJvm.workDir().resolve("late-" + ProcessHandle.current().pid() + ".jfr");
+    Files.deleteIfExists(jfr);
+    ChildJvm.simulated().agent("log=off")
+        .args("--record=" + jfr + "," + ChildJvm.jfc(), "fresh", "reused", "server", "--await-pool-stats").run().assertHealthy();
+    Map<String, Long> counts = RecordingFile.readAllEvents(jfr).stream()
+        .filter(e -> e.getEventType().getName().startsWith("httpdiag."))
+        .collect(Collectors.groupingBy(e -> e.getEventType().getName(), Collectors.counting()));
+    assertEquals(2L, counts.get("httpdiag.Exchange"), "events: " + counts);
+    assertEquals(1L, counts.get("httpdiag.Connection"), "events: " + counts);
+    assertEquals(1L, counts.get("httpdiag.ServerExchange"), "events: " + counts);
+    assertTrue(counts.getOrDefault("httpdiag.PoolStats", 0L) > 0, "events: " + counts);
+  }
+
   private static RecordedEvent byId(List<RecordedEvent> events, long id) {
     return events.stream().filter(e -> e.getLong("exchangeId") == id).findFirst()
         .orElseThrow(() -> new AssertionError("no event for exchange " + id + " in " + events));

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * server exchange would, in a fixed order with deterministic ids (exchange and connection ids start
  * at 1). Arguments are scenario names run in order; flags:
  * {@code --wait} (print "testapp: waiting" and wait for a line on stdin before the traffic, for attach),
- * {@code --await-pool-stats} (after the traffic, wait until a httpdiag.PoolStats event was emitted).
+ * {@code --await-pool-stats} (after the traffic, wait until a httpdiag.PoolStats event was emitted),
+ * {@code --record=FILE,SETTINGS} (start a JFR recording from the app itself, dump it to FILE at the end).
  * Prints, at the end, the runtime's counters and the loader of the runtime classes.
  *
  * <p>Tests that later run real traffic swap this main for one using the real client and server.
@@ -24,7 +25,17 @@ public final class SimulatedTraffic {
 
   public static void main(String[] args) throws Exception {
     boolean awaitPoolStats = false;
+    jdk.jfr.Recording recording = null;
+    java.nio.file.Path recordTo = null;
     for (String arg : args) {
+      if (arg.startsWith("--record=")) {
+        // A recording the app starts itself, after the agent: JFR is initialized only now.
+        String[] fileAndSettings = arg.substring("--record=".length()).split(",", 2);
+        recordTo = java.nio.file.Path.of(fileAndSettings[0]);
+        recording = new jdk.jfr.Recording(jdk.jfr.Configuration.create(java.nio.file.Path.of(fileAndSettings[1])));
+        recording.start();
+        continue;
+      }
       switch (arg) {
         case "--wait":
           // Load and initialize Trace first, so an attach has to retransform an already loaded class.
@@ -52,6 +63,10 @@ public final class SimulatedTraffic {
       }
     }
     if (awaitPoolStats) awaitPoolStats();
+    if (recording != null) {
+      recording.dump(recordTo);
+      recording.close();
+    }
     System.out.println("testapp: done");
     report();
   }
