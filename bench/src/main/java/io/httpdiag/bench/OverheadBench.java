@@ -104,14 +104,14 @@ final class OverheadBench {
 
   private static void clientWorkload(Options o, Map<String, List<String>> jvmArgs) throws Exception {
     System.out.println("\n### Client workload: 1 thread sequential keep-alive against core-transport Server (another JVM, core "
-        + Env.SERVER_CORE + "); client JVM per run on core " + Env.LOAD_CORE + "; " + o.clientWarmupMs() + " ms warm-up + "
+        + Env.SERVER_CORE + "); client JVM per run on core " + Env.LOAD_CORE + "; " + o.overheadClientWarmupMs() + " ms warm-up + "
         + o.clientWindowMs() + " ms measured   [" + Env.uptime() + "]");
     try (Servers.Running server = Servers.start("core", Env.serverJvmArgs())) {
       Load.run(server.port(), o.warmup(), o.jvmLoad);
       // --quick leaves out the JDK HttpClient to stay within its 2 minutes.
       for (String client : o.quick ? List.of("core") : List.of("core", "jdk")) {
         Map<String, List<Rounds.Run>> runs = Rounds.interleave(CONFIGS, o.clientRounds(), o.cvBound,
-            c -> ClientBench.launch(client, server.url(), jvmArgs.get(c), o.clientWarmupMs(), o.clientWindowMs(), 1));
+            c -> ClientBench.launch(client, server.url(), jvmArgs.get(c), o.overheadClientWarmupMs(), o.clientWindowMs(), 1));
         System.out.println("\n" + ClientRun.label(client));
         print("client-" + client, runs, o);
       }
