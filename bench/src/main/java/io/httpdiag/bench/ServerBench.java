@@ -7,10 +7,13 @@ import java.util.Map;
 
 /** Server throughput: hello-world keep-alive under wrk -t1 -c50, each server in its own pinned JVM. */
 final class ServerBench {
+  private static final List<String> QUICK = List.of("core", "jdk-fixed", "jetty-nb", "netty", "helidon");
+
   private ServerBench() {}
 
   static void run(Options o) throws Exception {
-    List<String> kinds = new ArrayList<>(o.servers != null ? o.servers : PeerServer.KINDS);
+    // --quick keeps one server of each design (and every goal's peer), to stay under 2 minutes.
+    List<String> kinds = new ArrayList<>(o.servers != null ? o.servers : o.quick ? QUICK : PeerServer.KINDS);
     if (o.servers == null && Env.NGINX != null) {
       kinds.add("nginx");
     }
