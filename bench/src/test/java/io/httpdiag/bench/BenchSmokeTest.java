@@ -39,7 +39,10 @@ class BenchSmokeTest {
   void optionsParseDurationsAndQuick() {
     assertEquals(0.5, Options.parse("server", "--duration", "500ms").duration);
     assertEquals(1, Options.parse("all", "--quick").duration);
-    assertEquals(10, Options.parse().duration);
+    assertEquals(2, Options.parse("all", "--quick").rounds);
+    assertEquals(3, Options.parse("all", "--quick", "--rounds", "3").rounds);
+    assertEquals(5, Options.parse().duration);
+    assertEquals(3, Options.parse().rounds);
   }
 
   private static String capture(String... args) throws Exception {
