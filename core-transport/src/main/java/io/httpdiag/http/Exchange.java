@@ -125,6 +125,12 @@ final class Exchange {
     if (head == null || head.status == 100) {
       head = readFinalHead(pc, head != null);
     }
+    if (aborted()) {
+      // Canceled while the head was on its way: the read can still complete from what had arrived
+      // (a virtual thread's socket close takes effect when the reader next parks), and the server may
+      // even have answered the disconnect. The caller canceled first: it gets the cancellation.
+      throw canceledException(phase, null);
+    }
     Trace.gotResponseHeaders(trace, id, head.status, head.chunked ? -1 : head.contentLength);
     phase = "reading the response body";
     boolean noBody = req.method().equals("HEAD") || head.status < 200 || head.status == 204 || head.status == 304;

@@ -8,6 +8,7 @@ import io.httpdiag.agent.runtime.Finding;
 import io.httpdiag.agent.runtime.Findings;
 import io.httpdiag.agent.runtime.Sink;
 import io.httpdiag.agent.runtime.Step;
+import io.httpdiag.agent.runtime.TestFault;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -79,6 +80,7 @@ public final class Detectors implements Sink {
 
   /** One pass over the exchanges in flight (the sweeper calls it; tests call it with a chosen clock). */
   public synchronized void sweep(long now) {
+    TestFault.at("sweeper");
     Events.forEachInFlight(x -> {
       for (Detector d : detectors) d.inFlight(x, now);
     });

@@ -108,7 +108,8 @@ public final class CoreTransportInstrumentation {
 
   private static AsmVisitorWrapper advice(Class<?> adviceClass, ClassFileLocator locator, String method,
       int arguments) {
-    return Advice.to(adviceClass, locator).on(named(method).and(takesArguments(arguments)).and(isStatic()));
+    return Advice.to(adviceClass, locator).withExceptionHandler(Installer.countFailures())
+        .on(named(method).and(takesArguments(arguments)).and(isStatic()));
   }
 
   public static final class ClientExchangeStart {

@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.Map;
 import net.bytebuddy.pool.TypePool;
 import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.implementation.bytecode.member.MethodInvocation;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.dynamic.DynamicType;
@@ -108,6 +111,20 @@ public final class Installer {
           return JdkHttpClientInstrumentation.apply(builder, hooks.get(type.getName()), advicePool, jar);
         })
         .installOn(inst);
+  }
+
+  /**
+   * The exception handler of every advice ({@code suppress = Throwable.class}): instead of dropping
+   * what advice code throws (unpacking an unexpected JDK value, a bug of ours), count it through
+   * {@link Counters#failure}, which also reports the first one. The application never sees it.
+   */
+  static Advice.ExceptionHandler countFailures() {
+    try {
+      return new Advice.ExceptionHandler.Simple(MethodInvocation.invoke(
+          new MethodDescription.ForLoadedMethod(Counters.class.getMethod("failure", Throwable.class))));
+    } catch (NoSuchMethodException e) {
+      throw new IllegalStateException("Counters.failure(Throwable) is missing", e);
+    }
   }
 
   /** Whether {@link #install} succeeded in this JVM. */

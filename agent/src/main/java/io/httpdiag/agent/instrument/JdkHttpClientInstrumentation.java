@@ -127,13 +127,16 @@ public final class JdkHttpClientInstrumentation {
    * others. Reads class files through the platform loader (class files are not encapsulated).
    */
   static Map<String, List<Hook>> present(List<Hook> hooks, List<String> missing) {
+    // Test only: -Dhttpdiag.test.jdk.missing=AdviceName,... stands for a JDK whose layout lacks those hooks.
+    List<String> simulatedMissing = List.of(System.getProperty("httpdiag.test.jdk.missing", "").split(","));
     TypePool pool = TypePool.Default.of(ClassFileLocator.ForClassLoader.of(ClassLoader.getPlatformClassLoader()));
     Map<String, List<Hook>> byType = new LinkedHashMap<>();
     Map<String, List<String>> groupsMissing = new LinkedHashMap<>();
     java.util.Set<String> groupsPresent = new java.util.HashSet<>();
     for (Hook h : hooks) {
       TypePool.Resolution r = pool.describe(h.type);
-      if (!r.isResolved() || r.resolve().getDeclaredMethods().filter(method(h)).isEmpty()) {
+      if (simulatedMissing.contains(h.advice.substring(h.advice.indexOf('$') + 1)) || !r.isResolved()
+          || r.resolve().getDeclaredMethods().filter(method(h)).isEmpty()) {
         if (h.group == null) missing.add(h.toString());
         else groupsMissing.computeIfAbsent(h.group, k -> new ArrayList<>()).add(h.toString());
         continue;
@@ -160,7 +163,8 @@ public final class JdkHttpClientInstrumentation {
   static DynamicType.Builder<?> apply(DynamicType.Builder<?> builder, List<Hook> hooks, TypePool advicePool,
       ClassFileLocator locator) {
     for (Hook h : hooks) {
-      AsmVisitorWrapper w = Advice.to(advicePool.describe(h.advice).resolve(), locator).on(method(h));
+      AsmVisitorWrapper w = Advice.to(advicePool.describe(h.advice).resolve(), locator)
+          .withExceptionHandler(Installer.countFailures()).on(method(h));
       builder = builder.visit(w);
     }
     return builder;

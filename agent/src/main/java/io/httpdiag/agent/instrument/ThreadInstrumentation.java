@@ -25,7 +25,7 @@ public final class ThreadInstrumentation {
   }
 
   public static DynamicType.Builder<?> apply(DynamicType.Builder<?> builder, ClassFileLocator locator) {
-    return builder.visit(Advice.to(Start.class, locator)
+    return builder.visit(Advice.to(Start.class, locator).withExceptionHandler(Installer.countFailures())
         .on(named("start").and(takesArguments(0).or(takesArguments(1)))));
   }
 

@@ -25,10 +25,22 @@ public final class Counters {
 
   private Counters() {}
 
-  /** Counts a swallowed failure. Never throws. */
+  /**
+   * Counts a swallowed failure; the first one in this JVM is also reported, in one line on stderr
+   * (later ones are only counted: see {@link #summary()}). Never throws. Also the exception handler
+   * of every advice: a failure in advice code is counted here instead of vanishing.
+   */
   public static void failure(Throwable t) {
-    failures.incrementAndGet();
     lastFailure = t;
+    if (failures.getAndIncrement() == 0) {
+      try {
+        StackTraceElement[] where = t.getStackTrace();
+        System.err.println("httpdiag: warning: internal error, ignored (the application is not affected;"
+            + " further ones are only counted): " + t + (where.length > 0 ? " at " + where[0] : ""));
+      } catch (Throwable ignored) {
+        // reporting is best effort
+      }
+    }
   }
 
   /** One line, {@code key=value} pairs, stable order. */

@@ -27,6 +27,7 @@ public final class Events {
     maxExchanges = config.maxExchanges;
     CallSite.configure(config);
     ThreadTracker.enabled = config.detectThreads;
+    newSink = TestFault.wrap(newSink);
     Findings.install(newSink);
     sink = newSink;
     enabled = true;
@@ -559,6 +560,7 @@ public final class Events {
 
   private static ExchangeState find(long exchangeId) {
     if (!enabled) return null;
+    TestFault.at("events"); // outside the catch on purpose: the advice's handler must catch it
     try {
       return exchanges.get(exchangeId);
     } catch (Throwable t) {

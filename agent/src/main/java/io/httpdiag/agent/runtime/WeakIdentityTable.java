@@ -33,12 +33,14 @@ public final class WeakIdentityTable {
 
   /** The value for {@code key}, or null. */
   public Object get(Object key) {
+    TestFault.at("table");
     if (key == null) return null;
     return map.get(new Lookup(key));
   }
 
   /** Associates {@code value} with {@code key}; false when the table is full (counted as dropped). */
   public boolean put(Object key, Object value, boolean owner) {
+    TestFault.at("table");
     if (key == null || value == null) return false;
     expunge();
     if (map.size() >= max) {
