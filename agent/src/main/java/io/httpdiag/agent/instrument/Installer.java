@@ -88,8 +88,8 @@ public final class Installer {
   private static void installJdk(Instrumentation inst, ClassFileLocator jar) {
     if (!ModuleLayer.boot().findModule("java.net.http").isPresent()) return;
     List<String> missing = new ArrayList<>();
-    // Diagnosis aid (undocumented): -Dhttpdiag.jdk.skip=AdviceName,... leaves those hooks out.
-    List<String> skip = List.of(System.getProperty("httpdiag.jdk.skip", "").split(","));
+    // Diagnosis aid (undocumented): -Dhttpdiag.test.jdk.skip=AdviceName,... leaves those hooks out.
+    List<String> skip = List.of(System.getProperty("httpdiag.test.jdk.skip", "").split(","));
     Map<String, List<JdkHttpClientInstrumentation.Hook>> hooks =
         JdkHttpClientInstrumentation.present(JdkHttpClientInstrumentation.HOOKS.stream()
             .filter(h -> !skip.contains(h.advice.substring(h.advice.indexOf('$') + 1)))
