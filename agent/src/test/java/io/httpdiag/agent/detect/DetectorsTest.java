@@ -145,4 +145,21 @@ class DetectorsTest {
     }
     assertEquals(List.of("POOL_CHURN"), kinds());
   }
+
+  @Test
+  void redialsAfterTheServerClosedTheConnectionAreNotChurn() {
+    ChurnDetector d = new ChurnDetector();
+    long t = 1;
+    // One at a time, and the server answers every request with Connection: close.
+    for (int i = 0; i < 200; i++) {
+      ExchangeState x = exchange(i, "a.A.a(A.java:1)");
+      x.getConnAt = ++t;
+      d.step(x, Step.GET_CONN, t);
+      d.step(x, Step.CONNECT_DONE, ++t);
+      x.putIdleResult = "connectionClose";
+      d.step(x, Step.PUT_IDLE_CONN, ++t);
+      d.end(x);
+    }
+    assertEquals(List.of(), kinds());
+  }
 }
