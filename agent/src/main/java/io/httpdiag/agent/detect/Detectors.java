@@ -4,6 +4,7 @@ import io.httpdiag.agent.runtime.Config;
 import io.httpdiag.agent.runtime.Counters;
 import io.httpdiag.agent.runtime.Events;
 import io.httpdiag.agent.runtime.ExchangeState;
+import io.httpdiag.agent.runtime.JdkClient;
 import io.httpdiag.agent.runtime.Finding;
 import io.httpdiag.agent.runtime.Findings;
 import io.httpdiag.agent.runtime.Sink;
@@ -59,6 +60,9 @@ public final class Detectors implements Sink {
 
   /** One pass over the exchanges in flight (the sweeper calls it; tests call it with a chosen clock). */
   public synchronized void sweep(long now) {
+    // GC backstop first: bodies collected while open end their exchanges (and are reported) now.
+    Events.pollCollectedBodies();
+    JdkClient.expungeCollected();
     Events.forEachInFlight(x -> {
       for (Detector d : detectors) d.inFlight(x, now);
     });

@@ -52,6 +52,13 @@ public final class ExchangeState {
    * the entry is bounded by max.exchanges and removed when the exchange ends.
    */
   public Thread thread;
+  /**
+   * When the sweeper found the body the caller held collected before it ended (the GC backstop); 0
+   * otherwise. The exchange ends then, with {@code closedBy} "collected".
+   */
+  public long bodyCollectedAt;
+  /** A {@link BodyWatch} on the caller's body object, or null. */
+  Object bodyWatch;
   /** Set by the detectors once this exchange was reported (so it is reported once). */
   public volatile boolean bodyLeakReported, stuckReported;
 

@@ -54,6 +54,8 @@ public final class JdkClient {
     volatile long requestBytes = -1;
     volatile int status;
     volatile boolean undrained, streamClosed;
+    /** The HttpResponseInputStream's body (ofInputStream, ofLines): its collection decides, not ours. */
+    volatile Body stream;
 
     Xch(long id) {
       this.id = id;
@@ -81,12 +83,15 @@ public final class JdkClient {
   /** A response body: the JDK's subscriber wrapper, or the HttpResponseInputStream behind it. */
   static final class Body {
     final Xch x;
+    /** True for an HttpResponseInputStream (the caller must read or close it), false for a wrapper. */
+    final boolean isStream;
     final AtomicLong bytes = new AtomicLong();
     volatile Body stream; // the wrapper's HttpResponseInputStream, if the handler made one
     volatile boolean received, ended;
 
-    Body(Xch x) {
+    Body(Xch x, boolean isStream) {
       this.x = x;
+      this.isStream = isStream;
     }
   }
 
@@ -501,7 +506,7 @@ public final class JdkClient {
     try {
       Xch x = handlerOf.get();
       if (x == null) return;
-      Body b = new Body(x);
+      Body b = new Body(x, false);
       Object stream = streamMade.get();
       streamMade.remove();
       if (stream instanceof Body) b.stream = (Body) stream;
@@ -518,8 +523,12 @@ public final class JdkClient {
     try {
       Xch x = handlerOf.get();
       if (x == null) return;
-      Body s = new Body(x);
-      if (table.put(stream, s, false)) streamMade.set(s);
+      Body s = new Body(x, true);
+      // An owner key: collected before EOF or close is the GC backstop's "collected unclosed".
+      if (table.put(stream, s, true)) {
+        streamMade.set(s);
+        x.stream = s;
+      }
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -704,8 +713,32 @@ public final class JdkClient {
     return o instanceof Xch ? (Xch) o : null;
   }
 
+  /**
+   * Polls the table for collected keys (the detectors' sweeper calls it, so collections are seen
+   * without waiting for the next put).
+   */
+  public static void expungeCollected() {
+    try {
+      table.expunge();
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+  }
+
   private static void expunged(Object value) {
-    if (value instanceof Xch) Events.exchangeAbandoned(((Xch) value).id);
+    if (value instanceof Xch) {
+      Xch x = (Xch) value;
+      Body s = x.stream;
+      // The caller may still hold the stream (it does not keep the MultiExchange alive): its own
+      // collection, or its EOF or close, ends the exchange.
+      if (s != null && !s.ended) return;
+      Events.exchangeAbandoned(x.id);
+    } else if (value instanceof Body) {
+      Body b = (Body) value;
+      if (!b.isStream || b.ended) return;
+      b.ended = true;
+      Events.bodyCollected(b.x.id); // an HttpResponseInputStream collected before EOF or close
+    }
   }
 
   private static long millisToNanos(long millis) {

@@ -59,6 +59,32 @@ class DetectorsTest {
   }
 
   @Test
+  void bodyCollectedWhileOpenIsReportedAtOnceUnlessItsAgeWasReportedAlready() {
+    BodyDetector d = new BodyDetector(30 * SECOND);
+    ExchangeState x = exchange(1, "a.A.drop(A.java:5)");
+    x.status = 200;
+    x.contentLength = 1 << 20;
+    x.responseHeadersAt = 2_000;
+    x.bodyCollectedAt = 2_000 + SECOND / 2;
+    x.closedBy = "collected";
+    d.end(x);
+    assertEquals(List.of("BODY_NOT_CLOSED"), kinds());
+    Finding f = Findings.all().get(0);
+    assertTrue(f.title().startsWith("response body collected unclosed 500ms after its headers: GET http://svc:8080/items"),
+        f.text());
+    assertTrue(f.title().contains("connection c12 never returned to the pool"), f.text());
+    assertEquals("a.A.drop(A.java:5)", f.callSite());
+
+    Findings.clear();
+    ExchangeState old = exchange(2, "a.A.keep(A.java:6)");
+    old.responseHeadersAt = 2_000;
+    d.inFlight(old, 2_000 + 31 * SECOND);
+    old.bodyCollectedAt = 2_000 + 40 * SECOND;
+    d.end(old);
+    assertEquals(List.of("BODY_NOT_CLOSED"), kinds(), "reported once, by age; no BODY_CLOSED_LATE for a collection");
+  }
+
+  @Test
   void bodyClosedEarlyIsReportedOnlyWhenTheConnectionWasLost() {
     BodyDetector d = new BodyDetector(30 * SECOND);
     ExchangeState kept = exchange(1, "a.A.a(A.java:1)");

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -33,7 +34,8 @@ class CoreFindingsIT {
       "stuck, STUCK_EXCHANGE, lambda$stuck$",
       "churn, POOL_CHURN, lambda$churn$",
       "threadLeak, THREAD_LEAK, startWorker",
-      "stuckHandler, STUCK_EXCHANGE, lambda$main$"})
+      "stuckHandler, STUCK_EXCHANGE, lambda$main$",
+      "bodyCollected, BODY_NOT_CLOSED, dropOrReadResponse"})
   void leakyVariantIsFoundAtItsCallSite(String scenario, String kind, String method) throws Exception {
     ChildJvm.Result r = ChildJvm.simulated().mainClass(CORE_LEAKS).agent("detect=on,stacks=all,detect.stuck.after=500ms")
         .args(scenario, "leaky").run().assertHealthy();
@@ -44,11 +46,51 @@ class CoreFindingsIT {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource({"bodyNotClosed", "bodyClosedEarly", "transportPerRequest", "noTimeouts", "stuck", "churn", "threadLeak", "stuckHandler"})
+  @CsvSource({"bodyNotClosed", "bodyClosedEarly", "transportPerRequest", "noTimeouts", "stuck", "churn", "threadLeak", "stuckHandler",
+      "bodyCollected"})
   void fixedVariantHasNoFinding(String scenario) throws Exception {
     ChildJvm.Result r = ChildJvm.simulated().mainClass(CORE_LEAKS).agent("detect=on,stacks=all,detect.stuck.after=500ms")
         .args(scenario, "fixed").run().assertHealthy();
     assertEquals(List.of(), findings(r), r.toString());
+  }
+
+  /**
+   * The GC backstop: a response dropped unread is reported as soon as it is collected (the program
+   * collects garbage and waits for the sweeper), with detect.body.after left at 30 s, in the log and
+   * in JFR, at the line that sent it.
+   */
+  @Test
+  void bodyCollectedUnclosedIsReportedLongBeforeItsAgeInTheLogAndJfr() throws Exception {
+    Path jfr = ChildJvm.workDir().resolve("gc-backstop-" + ProcessHandle.current().pid() + ".jfr");
+    Files.deleteIfExists(jfr);
+    ChildJvm.Result r = ChildJvm.simulated().mainClass(CORE_LEAKS).agent("detect=on,stacks=all")
+        .jvmArg("-XX:StartFlightRecording:filename=" + jfr + ",settings=" + ChildJvm.jfc())
+        .args("bodyCollected", "leaky").run().assertHealthy();
+    long latencyMs = Long.parseLong(r.testapp("gc backstop latency").replace(" ms", ""));
+    assertTrue(latencyMs < 10_000, "reported " + latencyMs + " ms after the drop: by age, not by GC?\n" + r);
+    String site = "io.httpdiag.agent.testapp.CoreLeaks.dropOrReadResponse(CoreLeaks.java:";
+    assertLogged(r, "httpdiag LEAK response body collected unclosed ", "  sent at " + site);
+    assertTrue(r.stderr.stream().anyMatch(l -> l.contains("(status 200, 1.0 MiB declared, connection c1 never returned to the pool)")),
+        r::toString);
+    RecordedEvent e = jfrFinding(jfr, "BODY_NOT_CLOSED", "collected unclosed");
+    assertTrue(e.getString("callSite").startsWith(site), e::toString);
+    assertTrue(e.getString("fix").contains("close the body"), e::toString);
+  }
+
+  /** Fails unless the log has a line starting with {@code title} directly followed by {@code next}. */
+  static void assertLogged(ChildJvm.Result r, String title, String next) {
+    for (int i = 0; i + 1 < r.stderr.size(); i++) {
+      if (r.stderr.get(i).startsWith(title) && r.stderr.get(i + 1).startsWith(next)) return;
+    }
+    throw new AssertionError("no log line '" + title + "...' followed by '" + next + "...' in\n" + r);
+  }
+
+  /** The first httpdiag.Finding event of {@code kind} whose title contains {@code titleContains}. */
+  static RecordedEvent jfrFinding(Path jfr, String kind, String titleContains) throws Exception {
+    List<RecordedEvent> events = RecordingFile.readAllEvents(jfr).stream()
+        .filter(e -> e.getEventType().getName().equals("httpdiag.Finding")).collect(Collectors.toList());
+    return events.stream().filter(e -> kind.equals(e.getString("kind")) && e.getString("title").contains(titleContains))
+        .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " '" + titleContains + "' in " + events));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -23,7 +23,9 @@ class JdkFindingsIT {
       {"bodyClosedEarly", "BODY_CLOSED_EARLY", "bodyClosedEarly"},
       {"clientPerRequest", "CLIENT_PER_REQUEST", "client"},
       {"noTimeouts", "MISSING_TIMEOUT", "noTimeouts"},
-      {"stuck", "STUCK_EXCHANGE", "lambda$stuck$"}};
+      {"stuck", "STUCK_EXCHANGE", "lambda$stuck$"},
+      {"bodyCollected", "BODY_NOT_CLOSED", "dropOrReadSmallStream"},
+      {"bigBodyDropped", "BODY_NOT_CLOSED", "bigBodyDropped"}};
 
   static Stream<Arguments> cases() {
     List<Arguments> out = new ArrayList<>();
@@ -63,6 +65,35 @@ class JdkFindingsIT {
     String site = "io.httpdiag.agent.testapp.JdkLeaks." + method;
     assertTrue(found.stream().anyMatch(f -> f.startsWith(kind + " " + site) && f.contains("(JdkLeaks.java:")),
         kind + " at " + site + " expected in " + found + "\n" + r);
+  }
+
+  /**
+   * The GC backstop on the JDK client: an ofInputStream response whose small body was fully received,
+   * dropped unread, is reported once collected (log and JFR); detect.body.after stays at 30 s.
+   */
+  @ParameterizedTest(name = "on {0}")
+  @MethodSource("javas")
+  void smallStreamBodyCollectedUnclosedIsReportedInTheLogAndJfr(String java) throws Exception {
+    Path jfr = ChildJvm.workDir().resolve("gc-backstop-jdk-" + ProcessHandle.current().pid() + ".jfr");
+    Files.deleteIfExists(jfr);
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(JDK_LEAKS).agent("detect=on,stacks=all")
+        .jvmArg("-XX:StartFlightRecording:filename=" + jfr + ",settings=" + ChildJvm.jfc())
+        .args("bodyCollected", "leaky").run().assertHealthy();
+    long latencyMs = Long.parseLong(r.testapp("gc backstop latency").replace(" ms", ""));
+    assertTrue(latencyMs < 10_000, "reported " + latencyMs + " ms after the drop: by age, not by GC?\n" + r);
+    String site = "io.httpdiag.agent.testapp.JdkLeaks.dropOrReadSmallStream(JdkLeaks.java:";
+    CoreFindingsIT.assertLogged(r, "httpdiag LEAK response body collected unclosed ", "  sent at " + site);
+    assertTrue(CoreFindingsIT.jfrFinding(jfr, "BODY_NOT_CLOSED", "13 B declared").getString("callSite").startsWith(site));
+  }
+
+  /** What GC cannot see (DESIGN.md 5): a large body never read stays reachable; only its age reports it. */
+  @ParameterizedTest(name = "on {0}")
+  @MethodSource("javas")
+  void largeStreamBodyDroppedUnreadIsFoundByAgeNotByGc(String java) throws Exception {
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(JDK_LEAKS).agent("detect=on,log=off,stacks=all")
+        .args("bigBodyDropped", "leaky").run().assertHealthy();
+    assertTrue(r.stdout.stream().noneMatch(l -> l.startsWith("testapp: unexpectedly collected")), r::toString);
+    assertTrue(r.stdout.stream().anyMatch(l -> l.startsWith("httpdiag LEAK response body not closed after ")), r::toString);
   }
 
   @ParameterizedTest(name = "{0} fixed on {3}")

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CoreLeaks {
   private static final Duration T = Duration.ofSeconds(10);
-  private static boolean fixed;
+  static boolean fixed;
   private static Server server;
   private static final List<Response> keptOpen = new ArrayList<>();
 
@@ -81,6 +81,7 @@ public final class CoreLeaks {
         case "churn": churn(); break;
         case "threadLeak": threadLeak(); break;
         case "stuckHandler": stuckHandler(release); break;
+        case "bodyCollected": bodyCollected(); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       checkpointAndPrint();
@@ -108,6 +109,47 @@ public final class CoreLeaks {
     } else {
       keptOpen.add(r); // never read, never closed (closed only at exit, after the check point)
     }
+  }
+
+  /** The GC backstop: a response dropped unread is reported once collected, long before detect.body.after. */
+  static void bodyCollected() throws Exception {
+    dropOrReadResponse();
+    long start = System.nanoTime(); // the response is unreachable from here on
+    awaitCollectedFinding(start);
+  }
+
+  private static void dropOrReadResponse() throws Exception {
+    Response r = client().get(server.url("/big"));
+    if (fixed) {
+      try (InputStream in = r.body()) {
+        in.readAllBytes();
+      }
+    }
+    // leaky: r is dropped here, never read nor closed
+  }
+
+  /**
+   * Leaky: collects garbage until the sweeper reports the body as collected unclosed, and prints how
+   * long that took. Fixed: collects garbage and runs a check point: nothing may be found.
+   */
+  static void awaitCollectedFinding(long start) throws Exception {
+    Class<?> findings = Class.forName("io.httpdiag.agent.runtime.Findings");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(fixed ? 2 : 20);
+    while (System.nanoTime() < deadline) {
+      System.gc();
+      if (!fixed) {
+        for (String[] f : findings()) {
+          if (f[0].equals("BODY_NOT_CLOSED") && f[2].contains("collected unclosed")) {
+            System.out.println("testapp: gc backstop latency " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+            return;
+          }
+        }
+      } else {
+        findings.getMethod("sweep", long.class).invoke(null, 0L); // the sweeper's pass, now
+      }
+      Thread.sleep(20);
+    }
+    if (!fixed) throw new AssertionError("no collected-unclosed BODY_NOT_CLOSED within 20 s: " + findings().size() + " findings");
   }
 
   static void bodyClosedEarly() throws Exception {
@@ -261,14 +303,16 @@ public final class CoreLeaks {
     for (String text : texts) System.out.println(text);
   }
 
-  private static List<String[]> findings() throws Exception {
+  /** Every finding so far as {kind, call site, title}. */
+  static List<String[]> findings() throws Exception {
     Class<?> findings = Class.forName("io.httpdiag.agent.runtime.Findings");
     List<?> all = (List<?>) findings.getMethod("all").invoke(null);
     List<String[]> out = new ArrayList<>();
     for (Object f : all) {
       String kind = f.getClass().getField("kind").get(f).toString();
       String site = (String) f.getClass().getMethod("callSite").invoke(f);
-      out.add(new String[] {kind, site});
+      String title = (String) f.getClass().getMethod("title").invoke(f);
+      out.add(new String[] {kind, site, title});
     }
     return out;
   }

@@ -50,6 +50,8 @@ public final class JdkLeaks {
         case "clientPerRequest": clientPerRequest(); break;
         case "noTimeouts": noTimeouts(); break;
         case "stuck": stuck(release); break;
+        case "bodyCollected": bodyCollected(); break;
+        case "bigBodyDropped": bigBodyDropped(); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       CoreLeaks.checkpointAndPrint();
@@ -81,6 +83,47 @@ public final class JdkLeaks {
       }
     } else {
       keptOpen.add(r.body()); // never read, never closed (closed only at exit, after the check point)
+    }
+  }
+
+  /**
+   * The GC backstop: an ofInputStream response whose small body was fully received (the connection
+   * is back in the pool), dropped unread, is reported once collected.
+   */
+  static void bodyCollected() throws Exception {
+    dropOrReadSmallStream();
+    long start = System.nanoTime(); // the response is unreachable from here on
+    CoreLeaks.fixed = fixed;
+    CoreLeaks.awaitCollectedFinding(start);
+  }
+
+  private static void dropOrReadSmallStream() throws Exception {
+    HttpResponse<InputStream> r = client().send(request("/"), HttpResponse.BodyHandlers.ofInputStream());
+    if (fixed) {
+      try (InputStream in = r.body()) {
+        in.readAllBytes();
+      }
+    }
+  }
+
+  /**
+   * What GC cannot see: a large ofInputStream body never read keeps its response reachable from the
+   * client's internals, so only the age-based check finds it (at the check point).
+   */
+  static void bigBodyDropped() throws Exception {
+    HttpResponse<InputStream> r = client().send(request("/big"), HttpResponse.BodyHandlers.ofInputStream());
+    if (fixed) {
+      try (InputStream in = r.body()) {
+        in.readAllBytes();
+      }
+    }
+    r = null;
+    for (int i = 0; i < 5; i++) {
+      System.gc();
+      Class.forName("io.httpdiag.agent.runtime.Findings").getMethod("sweep", long.class).invoke(null, 0L);
+    }
+    for (String[] f : CoreLeaks.findings()) {
+      if (f[2].contains("collected unclosed")) System.out.println("testapp: unexpectedly collected: " + f[2]);
     }
   }
 
