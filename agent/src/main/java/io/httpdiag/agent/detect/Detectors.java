@@ -63,6 +63,7 @@ public final class Detectors implements Sink {
     // GC backstop first: bodies collected while open end their exchanges (and are reported) now.
     Events.pollCollectedBodies();
     JdkClient.expungeCollected();
+    JdkClient.pollCollectedClients();
     Events.forEachInFlight(x -> {
       for (Detector d : detectors) d.inFlight(x, now);
     });
@@ -98,6 +99,12 @@ public final class Detectors implements Sink {
   }
 
   @Override
+  public void client(String client, String event, String... keyValues) {
+    reporters.client(client, event, keyValues);
+    for (Detector d : detectors) d.client(client, event, keyValues);
+  }
+
+  @Override
   public void finding(Finding f) {
     reporters.finding(f);
   }
@@ -109,6 +116,9 @@ public final class Detectors implements Sink {
     default void end(ExchangeState x) {}
 
     default void configured(String component, String callSite, long... settings) {}
+
+    /** A JDK HttpClient event: clientCreated, clientShutdown, clientStopped, clientUnreachable. */
+    default void client(String client, String event, String... keyValues) {}
 
     /** Called by the sweeper for each exchange in flight. */
     default void inFlight(ExchangeState x, long now) {}

@@ -55,13 +55,19 @@ public final class Events {
 
   // ---------------------------------------------------------------- configuration
 
-  /** A component was built; captures the user's call site (always: creations are rare unless they are the bug). */
-  public static void configured(String component, Object instance, long... settings) {
-    if (!enabled) return;
+  /**
+   * A component was built; captures the user's call site (always: creations are rare unless they are
+   * the bug) and returns it (null when not enabled).
+   */
+  public static String configured(String component, Object instance, long... settings) {
+    if (!enabled) return null;
     try {
-      sink.configured(component, instance, CallSite.always(), settings);
+      String site = CallSite.always();
+      sink.configured(component, instance, site, settings);
+      return site;
     } catch (Throwable t) {
       Counters.failure(t);
+      return null;
     }
   }
 

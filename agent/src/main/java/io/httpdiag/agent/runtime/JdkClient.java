@@ -112,14 +112,20 @@ public final class JdkClient {
 
   // ------------------------------------------------------------------ client
 
-  public static void clientCreated(Object client, long connectTimeoutMillis, String version, String redirect) {
+  /**
+   * HttpClientImpl constructed; {@code facade} is the HttpClientFacade the user holds (the impl refers
+   * to it weakly), watched on JDK 21+ for a client dropped without close().
+   */
+  public static void clientCreated(Object client, Object facade, long connectTimeoutMillis, String version,
+      String redirect) {
     try {
-      String name = "jdkclient" + clientIds.incrementAndGet();
-      if (!table.put(client, name, false)) return;
-      Events.client(name, "clientCreated", "version", version, "redirect", redirect, "connectTimeout",
+      JClient c = new JClient("jdkclient" + clientIds.incrementAndGet());
+      if (!table.put(client, c, false)) return;
+      Events.client(c.name, "clientCreated", "version", version, "redirect", redirect, "connectTimeout",
           connectTimeoutMillis < 0 ? "none" : connectTimeoutMillis + "ms");
       // For the detectors: connect timeout in nanoseconds, 0 = none (runs on the thread that built the client).
-      Events.configured("jdkClient", client, connectTimeoutMillis < 0 ? 0 : connectTimeoutMillis * 1_000_000L);
+      String site = Events.configured("jdkClient", client, connectTimeoutMillis < 0 ? 0 : connectTimeoutMillis * 1_000_000L);
+      if (facade != null && site != null) c.watch = ClientWatch.watch(facade, c.name, site);
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -127,10 +133,53 @@ public final class JdkClient {
 
   public static void clientStopped(Object client) {
     try {
-      Object name = table.get(client);
-      if (name instanceof String) Events.client((String) name, "clientStopped");
+      Object c = table.get(client);
+      if (c instanceof JClient) Events.client(((JClient) c).name, "clientStopped");
     } catch (Throwable t) {
       Counters.failure(t);
+    }
+  }
+
+  /** HttpClientImpl.shutdown() (JDK 21+; close() and shutdownNow() call it): closed by its owner. */
+  public static void clientShutdown(Object client) {
+    try {
+      Object o = table.get(client);
+      if (!(o instanceof JClient)) return;
+      JClient c = (JClient) o;
+      ClientWatch w = c.watch;
+      if (w != null) w.closed();
+      if (!c.shutdown) {
+        c.shutdown = true;
+        Events.client(c.name, "clientShutdown");
+      }
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+  }
+
+  /**
+   * The sweeper's poll: every watched client whose facade was collected without close() becomes a
+   * {@code clientUnreachable} client event (with {@code builtAt}, the call site) for the detectors.
+   */
+  public static void pollCollectedClients() {
+    try {
+      ClientWatch w;
+      while ((w = ClientWatch.poll()) != null) {
+        if (w.unclosed()) Events.client(w.name, "clientUnreachable", "closed", "false", "builtAt", w.callSite);
+      }
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+  }
+
+  /** One HttpClientImpl. */
+  static final class JClient {
+    final String name;
+    volatile ClientWatch watch;
+    volatile boolean shutdown;
+
+    JClient(String name) {
+      this.name = name;
     }
   }
 

@@ -85,6 +85,22 @@ class DetectorsTest {
   }
 
   @Test
+  void jdkClientUnreachableWithoutCloseIsReportedWhereItWasBuiltAndAggregates() {
+    ClientCreationDetector d = new ClientCreationDetector();
+    d.client("jdkclient1", "clientStopped");
+    d.client("jdkclient1", "clientShutdown");
+    assertEquals(List.of(), kinds());
+    d.client("jdkclient2", "clientUnreachable", "closed", "false", "builtAt", "a.A.call(A.java:9)");
+    d.client("jdkclient3", "clientUnreachable", "closed", "false", "builtAt", "a.A.call(A.java:9)");
+    assertEquals(List.of("CLIENT_NOT_CLOSED"), kinds());
+    Finding f = Findings.all().get(0);
+    assertEquals(2, f.count());
+    assertEquals("a.A.call(A.java:9)", f.callSite());
+    assertTrue(f.title().startsWith("HttpClient jdkclient3 became unreachable without close()"), f.text());
+    assertTrue(f.fix().contains("close()"), f.text());
+  }
+
+  @Test
   void bodyClosedEarlyIsReportedOnlyWhenTheConnectionWasLost() {
     BodyDetector d = new BodyDetector(30 * SECOND);
     ExchangeState kept = exchange(1, "a.A.a(A.java:1)");

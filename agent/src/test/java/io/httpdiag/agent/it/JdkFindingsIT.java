@@ -96,6 +96,41 @@ class JdkFindingsIT {
     assertTrue(r.stdout.stream().anyMatch(l -> l.startsWith("httpdiag LEAK response body not closed after ")), r::toString);
   }
 
+  /**
+   * JDK 21+: a client dropped without close() is reported once collected, with the line that built it,
+   * in the log and in JFR. On 17 (no close()) nothing is reported. Closed (try-with-resources): nothing.
+   */
+  @ParameterizedTest(name = "on {0}")
+  @MethodSource("javas")
+  void clientDroppedWithoutCloseIsReportedWhereCloseExists(String java) throws Exception {
+    Path jfr = ChildJvm.workDir().resolve("client-not-closed-" + ProcessHandle.current().pid() + ".jfr");
+    Files.deleteIfExists(jfr);
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(JDK_LEAKS).agent("detect=on,stacks=all")
+        .jvmArg("-XX:StartFlightRecording:filename=" + jfr + ",settings=" + ChildJvm.jfc())
+        .args("clientNotClosed", "leaky").run().assertHealthy();
+    List<String> found = CoreFindingsIT.findings(r);
+    String site = "io.httpdiag.agent.testapp.JdkLeaks.buildUseAndDrop(JdkLeaks.java:";
+    if (Runtime.Version.parse(r.testapp("java.version=")).feature() < 21) {
+      assertTrue(found.stream().noneMatch(f -> f.startsWith("CLIENT_NOT_CLOSED")), "no close() on 17: " + r);
+      return;
+    }
+    long latencyMs = Long.parseLong(r.testapp("unreachable client latency").replace(" ms", ""));
+    assertTrue(latencyMs < 10_000, latencyMs + " ms\n" + r);
+    assertTrue(found.stream().anyMatch(f -> f.startsWith("CLIENT_NOT_CLOSED " + site)), found + "\n" + r);
+    CoreFindingsIT.assertLogged(r, "httpdiag LEAK HttpClient jdkclient1 became unreachable without close()",
+        "  built at " + site);
+    assertTrue(CoreFindingsIT.jfrFinding(jfr, "CLIENT_NOT_CLOSED", "without close()").getString("callSite")
+        .startsWith(site));
+  }
+
+  @ParameterizedTest(name = "on {0}")
+  @MethodSource("javas")
+  void clientClosedIsNotReported(String java) throws Exception {
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(JDK_LEAKS)
+        .agent("detect=on,log=off,stacks=all").args("clientNotClosed", "fixed").run().assertHealthy();
+    assertEquals(List.of(), CoreFindingsIT.findings(r), r.toString());
+  }
+
   @ParameterizedTest(name = "{0} fixed on {3}")
   @MethodSource("cases")
   void fixedVariantHasNoFinding(String scenario, String kind, String method, String java) throws Exception {

@@ -21,6 +21,8 @@ public final class JdkLeaks {
   private static boolean fixed;
   private static Server server;
   private static final List<InputStream> keptOpen = new ArrayList<>();
+  /** Every client the scenarios build, kept reachable (so none is reported as dropped) and shut down at exit. */
+  private static final List<HttpClient> clients = new ArrayList<>();
 
   private JdkLeaks() {}
 
@@ -52,12 +54,14 @@ public final class JdkLeaks {
         case "stuck": stuck(release); break;
         case "bodyCollected": bodyCollected(); break;
         case "bigBodyDropped": bigBodyDropped(); break;
+        case "clientNotClosed": clientNotClosed(); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       CoreLeaks.checkpointAndPrint();
     } finally {
       release.countDown();
       for (InputStream in : keptOpen) in.close();
+      for (HttpClient c : clients) shutdownNow(c);
       server.close();
     }
     SimulatedTraffic.report();
@@ -66,7 +70,52 @@ public final class JdkLeaks {
   private static HttpClient client() {
     HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1);
     if (fixed) b.connectTimeout(Duration.ofSeconds(5));
-    return b.build();
+    HttpClient c = b.build();
+    clients.add(c);
+    return c;
+  }
+
+  /** JDK 21+ only (this compiles for 17): stops the client without waiting for bodies left open. */
+  private static void shutdownNow(HttpClient c) {
+    try {
+      HttpClient.class.getMethod("shutdownNow").invoke(c);
+    } catch (NoSuchMethodException jdk17) {
+      // nothing to stop it with: its SelectorManager ends when the client is collected
+    } catch (ReflectiveOperationException e) {
+      System.out.println("testapp: " + e);
+    }
+  }
+
+  /**
+   * JDK 21+: a client used once and dropped without close() is reported once collected, at the line
+   * that built it. On 17 there is no close() to ask for: nothing may be reported.
+   */
+  static void clientNotClosed() throws Exception {
+    buildUseAndDrop();
+    long start = System.nanoTime(); // the client is unreachable from here on
+    boolean closeExists = Runtime.version().feature() >= 21;
+    Class<?> findings = Class.forName("io.httpdiag.agent.runtime.Findings");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(fixed || !closeExists ? 2 : 20);
+    while (System.nanoTime() < deadline) {
+      System.gc();
+      if (fixed || !closeExists) {
+        findings.getMethod("sweep", long.class).invoke(null, 0L); // the sweeper's pass, now
+      } else if (CoreLeaks.findings().stream().anyMatch(f -> f[0].equals("CLIENT_NOT_CLOSED"))) {
+        System.out.println("testapp: unreachable client latency " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+        return;
+      }
+      Thread.sleep(20);
+    }
+    if (!fixed && closeExists) throw new AssertionError("no CLIENT_NOT_CLOSED within 20 s");
+  }
+
+  private static void buildUseAndDrop() throws Exception {
+    HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+        .build();
+    c.send(request("/"), HttpResponse.BodyHandlers.ofString());
+    if (fixed && c instanceof AutoCloseable) {
+      ((AutoCloseable) c).close(); // try-with-resources on 21+
+    }
   }
 
   private static HttpRequest request(String path) {
