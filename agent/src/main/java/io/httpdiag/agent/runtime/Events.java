@@ -103,6 +103,7 @@ public final class Events {
         x.connectTimeoutNanos = connectTimeoutNanos;
       }
       exchanges.put(exchangeId, x);
+      x.threadScope = ThreadTracker.clientStart(exchangeId, x.method + " " + x.url);
       sink.start(x);
       sink.step(x, Step.EXCHANGE_START, now);
     } catch (Throwable t) {
@@ -651,6 +652,7 @@ public final class Events {
     if (exchanges.remove(x.id, x)) {
       Object w = x.bodyWatch;
       if (w != null) ((BodyWatch) w).clear(); // ended: nothing left to watch
+      ThreadTracker.clientEnd(x.threadScope);
       if (x.endAt == 0) x.endAt = System.nanoTime();
       sink.end(x);
     }

@@ -59,6 +59,8 @@ public final class ExchangeState {
   public long bodyCollectedAt;
   /** A {@link BodyWatch} on the caller's body object, or null. */
   Object bodyWatch;
+  /** Client: the calling thread's {@link ThreadTracker} scope, ended with the exchange; or null. */
+  Object threadScope;
   /** Set by the detectors once this exchange was reported (so it is reported once). */
   public volatile boolean bodyLeakReported, stuckReported;
 

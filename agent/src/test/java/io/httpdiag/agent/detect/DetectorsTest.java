@@ -1,6 +1,7 @@
 package io.httpdiag.agent.detect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.httpdiag.agent.runtime.ExchangeState;
@@ -98,6 +99,27 @@ class DetectorsTest {
     assertEquals("a.A.call(A.java:9)", f.callSite());
     assertTrue(f.title().startsWith("HttpClient jdkclient3 became unreachable without close()"), f.text());
     assertTrue(f.fix().contains("close()"), f.text());
+  }
+
+  @Test
+  void threadsStartedByTheTransportsAreNotTheApplications() {
+    // the JDK HttpClient's executor starting a worker during send()
+    assertTrue(notTheApplications("io.httpdiag.agent.runtime.ThreadTracker", "java.lang.Thread",
+        "java.util.concurrent.ThreadPoolExecutor", "jdk.internal.net.http.HttpClientImpl$DelegatingExecutor",
+        "jdk.internal.net.http.MultiExchange", "com.acme.Inventory"));
+    // core-transport's timer, its SelectorManager-like threads
+    assertTrue(notTheApplications("java.lang.Thread", "io.httpdiag.http.internal.Threads", "io.httpdiag.http.PersistConn",
+        "com.acme.Inventory"));
+    assertTrue(notTheApplications("java.lang.Thread", "java.lang.ref.Cleaner"), "no application frame at all");
+    // the application's own: directly, through its executor, by reflection or a builder
+    assertFalse(notTheApplications("java.lang.Thread", "com.acme.Inventory", "jdk.internal.net.http.HttpClientImpl"));
+    assertFalse(notTheApplications("java.lang.VirtualThread", "java.lang.ThreadBuilders$VirtualThreadBuilder",
+        "jdk.internal.reflect.DirectMethodHandleAccessor", "java.lang.reflect.Method", "com.acme.Worker"));
+    assertFalse(notTheApplications("java.lang.Thread", "java.util.concurrent.ThreadPoolExecutor", "com.acme.Pool"));
+  }
+
+  private static boolean notTheApplications(String... frames) {
+    return io.httpdiag.agent.runtime.ThreadTrackerAccess.notTheApplications(List.of(frames));
   }
 
   @Test

@@ -35,7 +35,8 @@ class CoreFindingsIT {
       "churn, POOL_CHURN, lambda$churn$",
       "threadLeak, THREAD_LEAK, startWorker",
       "stuckHandler, STUCK_EXCHANGE, lambda$main$",
-      "bodyCollected, BODY_NOT_CLOSED, dropOrReadResponse"})
+      "bodyCollected, BODY_NOT_CLOSED, dropOrReadResponse",
+      "clientThreadLeak, THREAD_LEAK, startProgressReporter"})
   void leakyVariantIsFoundAtItsCallSite(String scenario, String kind, String method) throws Exception {
     ChildJvm.Result r = ChildJvm.simulated().mainClass(CORE_LEAKS).agent("detect=on,stacks=all,detect.stuck.after=500ms")
         .args(scenario, "leaky").run().assertHealthy();
@@ -47,7 +48,7 @@ class CoreFindingsIT {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource({"bodyNotClosed", "bodyClosedEarly", "transportPerRequest", "noTimeouts", "stuck", "churn", "threadLeak", "stuckHandler",
-      "bodyCollected"})
+      "bodyCollected", "clientThreadLeak"})
   void fixedVariantHasNoFinding(String scenario) throws Exception {
     ChildJvm.Result r = ChildJvm.simulated().mainClass(CORE_LEAKS).agent("detect=on,stacks=all,detect.stuck.after=500ms")
         .args(scenario, "fixed").run().assertHealthy();
@@ -75,6 +76,28 @@ class CoreFindingsIT {
     RecordedEvent e = jfrFinding(jfr, "BODY_NOT_CLOSED", "collected unclosed");
     assertTrue(e.getString("callSite").startsWith(site), e::toString);
     assertTrue(e.getString("fix").contains("close the body"), e::toString);
+  }
+
+  /** A thread started during a client exchange that outlives it: in the log and JFR, at the line that started it. */
+  @Test
+  void threadStartedDuringAClientExchangeIsReportedInTheLogAndJfr() throws Exception {
+    assertThreadLeakInLogAndJfr(ChildJvm.defaultJava(), CORE_LEAKS, "\"progress-reporter\"",
+        "io.httpdiag.agent.testapp.CoreLeaks.startProgressReporter(CoreLeaks.java:");
+  }
+
+  static void assertThreadLeakInLogAndJfr(String java, String main, String thread, String site) throws Exception {
+    Path jfr = ChildJvm.workDir().resolve("client-thread-leak-" + ProcessHandle.current().pid() + ".jfr");
+    Files.deleteIfExists(jfr);
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(main).agent("detect=on,stacks=all")
+        .jvmArg("-XX:StartFlightRecording:filename=" + jfr + ",settings=" + ChildJvm.jfc())
+        .args("clientThreadLeak", "leaky").run().assertHealthy();
+    String title = "httpdiag LEAK thread " + thread + " started during the client exchange GET http://127.0.0.1:";
+    assertLogged(r, title, "  started at " + site);
+    assertTrue(r.stderr.stream().anyMatch(l -> l.startsWith(title) && l.matches(".*/big is still alive \\d+(ms|\\.\\ds) after the exchange ended \\((TIMED_)?WAITING\\)")),
+        r::toString);
+    RecordedEvent e = jfrFinding(jfr, "THREAD_LEAK", "started during the client exchange");
+    assertTrue(e.getString("callSite").startsWith(site), e::toString);
+    assertTrue(e.getString("title").contains(thread), e::toString);
   }
 
   /** Fails unless the log has a line starting with {@code title} directly followed by {@code next}. */

@@ -25,7 +25,8 @@ class JdkFindingsIT {
       {"noTimeouts", "MISSING_TIMEOUT", "noTimeouts"},
       {"stuck", "STUCK_EXCHANGE", "lambda$stuck$"},
       {"bodyCollected", "BODY_NOT_CLOSED", "dropOrReadSmallStream"},
-      {"bigBodyDropped", "BODY_NOT_CLOSED", "bigBodyDropped"}};
+      {"bigBodyDropped", "BODY_NOT_CLOSED", "bigBodyDropped"},
+      {"clientThreadLeak", "THREAD_LEAK", "startWatcher"}};
 
   static Stream<Arguments> cases() {
     List<Arguments> out = new ArrayList<>();
@@ -84,6 +85,14 @@ class JdkFindingsIT {
     String site = "io.httpdiag.agent.testapp.JdkLeaks.dropOrReadSmallStream(JdkLeaks.java:";
     CoreFindingsIT.assertLogged(r, "httpdiag LEAK response body collected unclosed ", "  sent at " + site);
     assertTrue(CoreFindingsIT.jfrFinding(jfr, "BODY_NOT_CLOSED", "13 B declared").getString("callSite").startsWith(site));
+  }
+
+  /** A thread started while a JDK exchange's body is read, outliving it: log and JFR (the JDK's own threads: never). */
+  @ParameterizedTest(name = "on {0}")
+  @MethodSource("javas")
+  void threadStartedDuringAJdkExchangeIsReportedInTheLogAndJfr(String java) throws Exception {
+    CoreFindingsIT.assertThreadLeakInLogAndJfr(java, JDK_LEAKS, "\"download-watcher\"",
+        "io.httpdiag.agent.testapp.JdkLeaks.startWatcher(JdkLeaks.java:");
   }
 
   /** What GC cannot see (DESIGN.md 5): a large body never read stays reachable; only its age reports it. */

@@ -82,6 +82,7 @@ public final class CoreLeaks {
         case "threadLeak": threadLeak(); break;
         case "stuckHandler": stuckHandler(release); break;
         case "bodyCollected": bodyCollected(); break;
+        case "clientThreadLeak": clientThreadLeak(release); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       checkpointAndPrint();
@@ -244,6 +245,37 @@ public final class CoreLeaks {
       release.countDown();
     }
     caller.join(TimeUnit.SECONDS.toMillis(15));
+  }
+
+  /**
+   * A thread started while a client exchange is in flight on this thread (between the request and
+   * the end of its body) that outlives it. Fixed: stopped before the body is done with. Both variants
+   * use a client with a timeout, so core-transport's own timer thread starts inside the exchange too
+   * (and must not be reported).
+   */
+  static void clientThreadLeak(CountDownLatch release) throws Exception {
+    Client c = Client.builder().timeout(T).build();
+    try (Response r = c.get(server.url("/big"))) {
+      Thread progress = startProgressReporter(release);
+      r.body().readAllBytes();
+      if (fixed) {
+        progress.interrupt();
+        progress.join(10_000);
+      }
+    }
+  }
+
+  static Thread startProgressReporter(CountDownLatch release) {
+    Thread t = new Thread(() -> {
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "progress-reporter");
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
 
   static void threadLeak() throws Exception {

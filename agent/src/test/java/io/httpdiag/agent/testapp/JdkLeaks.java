@@ -55,6 +55,7 @@ public final class JdkLeaks {
         case "bodyCollected": bodyCollected(); break;
         case "bigBodyDropped": bigBodyDropped(); break;
         case "clientNotClosed": clientNotClosed(); break;
+        case "clientThreadLeak": clientThreadLeak(release); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       CoreLeaks.checkpointAndPrint();
@@ -73,6 +74,40 @@ public final class JdkLeaks {
     HttpClient c = b.build();
     clients.add(c);
     return c;
+  }
+
+  /**
+   * A thread started while an exchange's body is being read (the exchange is in flight on this
+   * thread) that outlives it. Fixed: stopped before the body is closed. Inside that exchange both
+   * variants also build a second client and send with it, so the JDK's own SelectorManager and
+   * worker threads start inside the scope too (and must not be reported).
+   */
+  static void clientThreadLeak(CountDownLatch release) throws Exception {
+    HttpResponse<InputStream> r = client().send(request("/big"), HttpResponse.BodyHandlers.ofInputStream());
+    try (InputStream in = r.body()) {
+      HttpClient inner = client();
+      inner.send(request("/"), HttpResponse.BodyHandlers.ofString());
+      inner.sendAsync(request("/"), HttpResponse.BodyHandlers.ofString()).get(10, TimeUnit.SECONDS);
+      Thread watcher = startWatcher(release);
+      in.readAllBytes();
+      if (fixed) {
+        watcher.interrupt();
+        watcher.join(10_000);
+      }
+    }
+  }
+
+  static Thread startWatcher(CountDownLatch release) {
+    Thread t = new Thread(() -> {
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "download-watcher");
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
 
   /** JDK 21+ only (this compiles for 17): stops the client without waiting for bodies left open. */
