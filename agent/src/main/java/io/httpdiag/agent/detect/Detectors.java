@@ -29,6 +29,7 @@ public final class Detectors implements Sink {
     if (config.detectChurn) detectors.add(new ChurnDetector());
     if (config.detectClients) detectors.add(new ClientCreationDetector());
     if (config.detectThreads) detectors.add(new ThreadLeakDetector(config.threadLeakAfterNanos));
+    if (config.detectPinned) detectors.add(new PinnedDetector(config.pinnedAfterNanos));
     long shortest = Math.min(Math.min(config.bodyLeakAfterNanos, config.stuckAfterNanos), config.threadLeakAfterNanos)
         / 1_000_000L;
     this.sweepIntervalMillis = Math.max(50, Math.min(1000, shortest / 4));

@@ -18,7 +18,8 @@ public final class Finding {
     MISSING_TIMEOUT("RISK"),
     STUCK_EXCHANGE("STUCK"),
     POOL_CHURN("CHURN"),
-    THREAD_LEAK("LEAK");
+    THREAD_LEAK("LEAK"),
+    VIRTUAL_THREAD_PINNED("PINNED");
 
     public final String tag;
 

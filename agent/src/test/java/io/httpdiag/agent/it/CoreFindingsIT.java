@@ -100,6 +100,41 @@ class CoreFindingsIT {
     assertTrue(e.getString("title").contains(thread), e::toString);
   }
 
+  /** detect.pinned=on (JDK 21+): blocking HTTP I/O in a static initializer on a virtual thread pins it. */
+  @Test
+  void virtualThreadPinnedDuringHttpIoIsReportedInTheLogAndJfr() throws Exception {
+    assertPinnedInLogAndJfr(ChildJvm.defaultJava(), CORE_LEAKS, "io.httpdiag.agent.testapp.CoreLeaks.fetchSlow(CoreLeaks.java:");
+  }
+
+  @Test
+  void virtualThreadDoingHttpIoOutsideAnInitializerIsNotReported() throws Exception {
+    ChildJvm.Result r = ChildJvm.simulated().mainClass(CORE_LEAKS).agent("detect=on,detect.pinned=on,stacks=all")
+        .args("pinnedIo", "fixed").run().assertHealthy();
+    assertEquals(List.of(), findings(r), r.toString());
+  }
+
+  /** On JDK 21+ the pinning is in the log and in JFR at the program's line; on 17 nothing, quietly. */
+  static void assertPinnedInLogAndJfr(String java, String main, String site) throws Exception {
+    Path jfr = ChildJvm.workDir().resolve("pinned-" + ProcessHandle.current().pid() + ".jfr");
+    Files.deleteIfExists(jfr);
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(main).agent("detect=on,detect.pinned=on,stacks=all")
+        .jvmArg("-XX:StartFlightRecording:filename=" + jfr + ",settings=" + ChildJvm.jfc())
+        .args("pinnedIo", "leaky").run().assertHealthy();
+    if (Runtime.Version.parse(r.testapp("java.version=")).feature() < 21) {
+      assertTrue(findings(r).stream().noneMatch(f -> f.startsWith("VIRTUAL_THREAD_PINNED")), r::toString);
+      assertTrue(r.stderr.stream().noneMatch(l -> l.startsWith("httpdiag:")), "quiet on 17: " + r);
+      return;
+    }
+    long latencyMs = Long.parseLong(r.testapp("pinned latency").replace(" ms", ""));
+    assertTrue(latencyMs < 10_000, latencyMs + " ms\n" + r);
+    assertLogged(r, "httpdiag PINNED virtual thread pinned to its carrier for ", "  pinned at " + site);
+    assertTrue(r.stderr.stream().anyMatch(l -> l.matches("  pinned because: VM call to .*\\$RemoteConfig.<clinit> on stack")),
+        r::toString);
+    RecordedEvent e = jfrFinding(jfr, "VIRTUAL_THREAD_PINNED", "while blocked in HTTP I/O");
+    assertTrue(e.getString("callSite").startsWith(site), e::toString);
+    assertTrue(e.getString("callStack").contains("$RemoteConfig.<clinit>"), e::toString);
+  }
+
   /** Fails unless the log has a line starting with {@code title} directly followed by {@code next}. */
   static void assertLogged(ChildJvm.Result r, String title, String next) {
     for (int i = 0; i + 1 < r.stderr.size(); i++) {

@@ -95,6 +95,21 @@ class JdkFindingsIT {
         "io.httpdiag.agent.testapp.JdkLeaks.startWatcher(JdkLeaks.java:");
   }
 
+  /** detect.pinned=on: the JDK HttpClient's send() in a static initializer on a virtual thread (21+); 17: nothing. */
+  @ParameterizedTest(name = "on {0}")
+  @MethodSource("javas")
+  void virtualThreadPinnedInSendIsReportedWhereVirtualThreadsExist(String java) throws Exception {
+    CoreFindingsIT.assertPinnedInLogAndJfr(java, JDK_LEAKS, "io.httpdiag.agent.testapp.JdkLeaks.fetchSlow(JdkLeaks.java:");
+  }
+
+  @ParameterizedTest(name = "on {0}")
+  @MethodSource("javas")
+  void virtualThreadSendingOutsideAnInitializerIsNotReported(String java) throws Exception {
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(JDK_LEAKS)
+        .agent("detect=on,detect.pinned=on,log=off,stacks=all").args("pinnedIo", "fixed").run().assertHealthy();
+    assertEquals(List.of(), CoreFindingsIT.findings(r), r.toString());
+  }
+
   /** What GC cannot see (DESIGN.md 5): a large body never read stays reachable; only its age reports it. */
   @ParameterizedTest(name = "on {0}")
   @MethodSource("javas")

@@ -61,6 +61,10 @@ public final class CoreLeaks {
           }
           w.write("done");
           break;
+        case "/slow": // a backend that takes its time
+          release.await(150, TimeUnit.MILLISECONDS);
+          w.write("slow");
+          break;
         case "/think":
           Thread.sleep(1);
           w.write("ok");
@@ -83,6 +87,7 @@ public final class CoreLeaks {
         case "stuckHandler": stuckHandler(release); break;
         case "bodyCollected": bodyCollected(); break;
         case "clientThreadLeak": clientThreadLeak(release); break;
+        case "pinnedIo": Pinning.run(fixed, () -> System.out.println("testapp: " + RemoteConfig.VALUE), CoreLeaks::fetchSlow); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       checkpointAndPrint();
@@ -276,6 +281,19 @@ public final class CoreLeaks {
     t.setDaemon(true);
     t.start();
     return t;
+  }
+
+  /** Configuration fetched over HTTP in a static initializer: pins the virtual thread that first touches it. */
+  static final class RemoteConfig {
+    static final String VALUE = fetchSlow();
+  }
+
+  static String fetchSlow() {
+    try (Response r = Client.builder().timeout(T).build().get(server.url("/slow"))) {
+      return new String(r.body().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   static void threadLeak() throws Exception {

@@ -37,6 +37,10 @@ public final class JdkLeaks {
           byte[] chunk = new byte[64 * 1024];
           for (int i = 0; i < 64; i++) w.write(chunk);
           break;
+        case "/slow":
+          release.await(150, TimeUnit.MILLISECONDS);
+          w.write("slow");
+          break;
         case "/stall":
           release.await(20, TimeUnit.SECONDS);
           w.write("late");
@@ -56,6 +60,7 @@ public final class JdkLeaks {
         case "bigBodyDropped": bigBodyDropped(); break;
         case "clientNotClosed": clientNotClosed(); break;
         case "clientThreadLeak": clientThreadLeak(release); break;
+        case "pinnedIo": Pinning.run(fixed, () -> System.out.println("testapp: " + RemoteConfig.VALUE), JdkLeaks::fetchSlow); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       CoreLeaks.checkpointAndPrint();
@@ -95,6 +100,25 @@ public final class JdkLeaks {
         watcher.join(10_000);
       }
     }
+  }
+
+  /** Configuration fetched with the JDK HttpClient in a static initializer: pins the virtual thread that touches it. */
+  static final class RemoteConfig {
+    static final String VALUE = fetchSlow();
+  }
+
+  static String fetchSlow() {
+    try {
+      return Shared.CLIENT.send(HttpRequest.newBuilder(URI.create(server.url("/slow"))).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final class Shared {
+    static final HttpClient CLIENT =
+        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
   }
 
   static Thread startWatcher(CountDownLatch release) {
