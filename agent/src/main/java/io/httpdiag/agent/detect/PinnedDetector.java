@@ -21,7 +21,8 @@ import jdk.jfr.consumer.RecordingStream;
  * Virtual threads pinned to their carrier while blocked in HTTP I/O (JDK 21+; opt-in with
  * {@code detect.pinned=on}): consumes the JDK's {@code jdk.VirtualThreadPinned} in-process with a
  * {@link RecordingStream} (on one daemon thread, "httpdiag-pinned"; only that event is enabled in it), keeps the events
- * whose stack has core-transport, JDK HttpClient, HttpURLConnection or socket I/O frames, and reports
+ * whose stack waits for the network (socket I/O: core-transport, HttpURLConnection; or the JDK
+ * HttpClient's blocking send), and reports
  * them (from the sweeper: the stream's own thread is excluded from recording) at the first
  * application frame, with the JDK's reason where it gives one (24+). The stream is
  * started from the sweeper thread's first pass, never from premain; on JDK 17-20 (no virtual
@@ -134,12 +135,16 @@ final class PinnedDetector implements Detectors.Detector {
         frames.subList(0, Math.min(end, MAX_FRAMES)).toArray(new String[0])));
   }
 
-  /** A frame of core-transport, the JDK HttpClient, HttpURLConnection, or socket I/O. */
+  /**
+   * A frame that waits for the network: socket I/O (core-transport, HttpURLConnection and anything
+   * else on sockets go through it) or the JDK HttpClient's blocking send (its I/O runs on the
+   * selector thread; the caller waits in {@code HttpClientImpl.send}). Merely having core-transport
+   * frames is not enough: a connection's virtual thread pinned while loading a class is not HTTP I/O.
+   */
   static boolean httpIo(String cls) {
-    return cls.startsWith("io.httpdiag.http.") || cls.startsWith("jdk.internal.net.http.")
-        || cls.startsWith("java.net.http.") || cls.startsWith("sun.net.www.") || cls.startsWith("java.net.Socket")
-        || cls.startsWith("sun.nio.ch.NioSocketImpl") || cls.startsWith("sun.nio.ch.SocketChannelImpl")
-        || cls.startsWith("sun.nio.ch.SocketAdaptor") || cls.startsWith("sun.security.ssl.SSLSocketImpl");
+    return cls.startsWith("java.net.Socket") || cls.startsWith("sun.nio.ch.NioSocketImpl")
+        || cls.startsWith("sun.nio.ch.SocketChannelImpl") || cls.startsWith("sun.nio.ch.SocketAdaptor")
+        || cls.startsWith("sun.security.ssl.SSLSocketImpl") || cls.equals("jdk.internal.net.http.HttpClientImpl");
   }
 
   /** {@code cls.method(File.java:N)}; JFR frames carry no file name, so it is derived from the class name. */

@@ -118,6 +118,28 @@ class DetectorsTest {
     assertFalse(notTheApplications("java.lang.Thread", "java.util.concurrent.ThreadPoolExecutor", "com.acme.Pool"));
   }
 
+  @Test
+  void pinningIsReportedOnlyWhenTheStackWaitsForTheNetwork() {
+    List<String> classLoading = List.of("java.lang.VirtualThread", "jdk.internal.loader.BuiltinClassLoader",
+        "java.lang.ClassLoader", "io.httpdiag.http.ServerConn", "java.lang.Thread");
+    PinnedDetector.report(classLoading, classLoading, 25_000_000L, "Freeze or preempt failed (2)", "httpdiag-conn-2");
+    assertEquals(List.of(), kinds(), "a connection thread loading a class is not HTTP I/O");
+    List<String> io = List.of("java.lang.VirtualThread", "sun.nio.ch.NioSocketImpl", "java.net.Socket$SocketInputStream",
+        "io.httpdiag.http.Client", "com.acme.Config", "com.acme.Config$Holder");
+    List<String> frames = List.of("java.lang.VirtualThread.park(VirtualThread.java:1)", "b", "c", "d",
+        "com.acme.Config.fetch(Config.java:12)", "com.acme.Config$Holder.<clinit>(Config.java:5)");
+    PinnedDetector.report(io, frames, 226_000_000L, "VM call to com.acme.Config$Holder.<clinit> on stack", null);
+    assertEquals(List.of("VIRTUAL_THREAD_PINNED"), kinds());
+    Finding f = Findings.all().get(0);
+    assertEquals("com.acme.Config.fetch(Config.java:12)", f.callSite());
+    assertEquals("virtual thread pinned to its carrier for 226ms while blocked in HTTP I/O", f.title());
+    assertTrue(f.text().contains("pinned because: VM call to com.acme.Config$Holder.<clinit> on stack"), f.text());
+    List<String> jdkSend = List.of("java.util.concurrent.CompletableFuture", "jdk.internal.net.http.HttpClientImpl",
+        "jdk.internal.net.http.HttpClientFacade", "com.acme.Other");
+    PinnedDetector.report(jdkSend, List.of("a", "b", "c", "com.acme.Other.get(Other.java:3)"), 30_000_000L, null, null);
+    assertEquals(2, Findings.all().size());
+  }
+
   private static boolean notTheApplications(String... frames) {
     return io.httpdiag.agent.runtime.ThreadTrackerAccess.notTheApplications(List.of(frames));
   }
