@@ -143,6 +143,7 @@ final class Exchange {
     Response r = new Response(req, head.status, head.reason, head.protocol(), head.headers, cb,
         head.chunked ? -1 : noBody ? 0 : head.contentLength);
     cb.checkEnd(); // an empty body gives the connection back before the caller sees the response
+    Trace.responseReturned(trace, id, cb);
     return r;
   }
 

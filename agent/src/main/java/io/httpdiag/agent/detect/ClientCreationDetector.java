@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Transports (each has its own pool) or JDK HttpClients (each has its own pool and selector
  * thread) within {@value #WINDOW_SECONDS} s. Clients are cheap in core-transport (they share the
  * default Transport), so only Transports count there. At most {@value #MAX_SITES} call sites are
- * tracked.
+ * tracked. And JDK HttpClients (21+) that became unreachable without {@code close()}: reported
+ * once collected, with the line that built them (one aggregate per call site).
  */
 final class ClientCreationDetector implements Detectors.Detector {
   static final int THRESHOLD = 5;
@@ -47,6 +48,24 @@ final class ClientCreationDetector implements Detectors.Detector {
         "built at", callSite, null,
         transport ? "build one Transport (or Client) at start-up and share it: both are thread-safe"
             : "build one HttpClient at start-up and share it: it is thread-safe",
+        null));
+  }
+
+  @Override
+  public void client(String client, String event, String... kv) {
+    if (!event.equals("clientUnreachable")) return;
+    String site = null;
+    for (int i = 0; i + 1 < kv.length; i += 2) {
+      if (kv[i].equals("builtAt")) site = kv[i + 1];
+    }
+    if (site == null) return;
+    Findings.report(new Finding(Finding.Kind.CLIENT_NOT_CLOSED, null,
+        "HttpClient " + client + " became unreachable without close(): its SelectorManager thread and pooled "
+            + "connections stayed alive until the garbage collector reclaimed it (" + selectorThreads()
+            + " SelectorManager threads alive now)",
+        "built at", site, null,
+        "share one HttpClient for the application's lifetime and close() it at shutdown; one that must be "
+            + "short-lived belongs in try-with-resources (JDK 21+)",
         null));
   }
 

@@ -4,6 +4,7 @@ import io.httpdiag.agent.runtime.Config;
 import io.httpdiag.agent.runtime.Counters;
 import io.httpdiag.agent.runtime.Events;
 import io.httpdiag.agent.runtime.ExchangeState;
+import io.httpdiag.agent.runtime.JdkClient;
 import io.httpdiag.agent.runtime.Finding;
 import io.httpdiag.agent.runtime.Findings;
 import io.httpdiag.agent.runtime.Sink;
@@ -29,6 +30,7 @@ public final class Detectors implements Sink {
     if (config.detectChurn) detectors.add(new ChurnDetector());
     if (config.detectClients) detectors.add(new ClientCreationDetector());
     if (config.detectThreads) detectors.add(new ThreadLeakDetector(config.threadLeakAfterNanos));
+    if (config.detectPinned) detectors.add(new PinnedDetector(config.pinnedAfterNanos));
     long shortest = Math.min(Math.min(config.bodyLeakAfterNanos, config.stuckAfterNanos), config.threadLeakAfterNanos)
         / 1_000_000L;
     this.sweepIntervalMillis = Math.max(50, Math.min(1000, shortest / 4));
@@ -36,8 +38,8 @@ public final class Detectors implements Sink {
     this.endDetectors = overriding("end", ExchangeState.class);
   }
 
-  // step() runs about ten times per exchange: call only the detectors that look at steps (two of
-  // five), not every one through an interface call the JIT cannot inline.
+  // step() runs about ten times per exchange: call only the detectors that look at steps (a few of
+  // them), not every one through an interface call the JIT cannot inline.
   private final Detector[] stepDetectors;
   private final Detector[] endDetectors;
 
@@ -81,6 +83,10 @@ public final class Detectors implements Sink {
   /** One pass over the exchanges in flight (the sweeper calls it; tests call it with a chosen clock). */
   public synchronized void sweep(long now) {
     TestFault.at("sweeper");
+    // GC backstop first: bodies collected while open end their exchanges (and are reported) now.
+    Events.pollCollectedBodies();
+    JdkClient.expungeCollected();
+    JdkClient.pollCollectedClients();
     Events.forEachInFlight(x -> {
       for (Detector d : detectors) d.inFlight(x, now);
     });
@@ -116,6 +122,12 @@ public final class Detectors implements Sink {
   }
 
   @Override
+  public void client(String client, String event, String... keyValues) {
+    reporters.client(client, event, keyValues);
+    for (Detector d : detectors) d.client(client, event, keyValues);
+  }
+
+  @Override
   public void finding(Finding f) {
     reporters.finding(f);
   }
@@ -127,6 +139,9 @@ public final class Detectors implements Sink {
     default void end(ExchangeState x) {}
 
     default void configured(String component, String callSite, long... settings) {}
+
+    /** A JDK HttpClient event: clientCreated, clientShutdown, clientStopped, clientUnreachable. */
+    default void client(String client, String event, String... keyValues) {}
 
     /** Called by the sweeper for each exchange in flight. */
     default void inFlight(ExchangeState x, long now) {}

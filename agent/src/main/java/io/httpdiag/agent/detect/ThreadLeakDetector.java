@@ -6,9 +6,11 @@ import io.httpdiag.agent.runtime.Findings;
 import io.httpdiag.agent.runtime.ThreadTracker;
 
 /**
- * Threads (platform or virtual) started while a core-transport handler ran that are still alive
- * {@code afterNanos} after the handler returned: reported once each, with where they were started
- * and where they are now.
+ * Threads (platform or virtual) the application started while a core-transport handler ran, or
+ * during a client exchange on the calling thread (core-transport or JDK HttpClient), that are still
+ * alive {@code afterNanos} after the handler returned or the exchange ended: reported once each,
+ * with where they were started and where they are now. The transports' own threads are never
+ * tracked (see {@code ThreadTracker}).
  */
 final class ThreadLeakDetector implements Detectors.Detector {
   private final long afterNanos;
@@ -29,10 +31,14 @@ final class ThreadLeakDetector implements Detectors.Detector {
       String[] now2 = CallSite.stackOf(t, 16);
       Findings.report(new Finding(Finding.Kind.THREAD_LEAK, null,
           (s.virtual ? "virtual thread" : "thread") + (t.getName().isEmpty() ? " (unnamed)" : " \"" + t.getName() + "\"")
-              + " started by the handler of " + s.request
-              + " is still alive " + Format.duration(real) + " after the handler returned (" + t.getState() + ")",
+              + (s.client ? " started during the client exchange " + s.request + " is still alive "
+                  + Format.duration(real) + " after the exchange ended (" + t.getState() + ")"
+                  : " started by the handler of " + s.request + " is still alive " + Format.duration(real)
+                      + " after the handler returned (" + t.getState() + ")"),
           "started at", s.callSite, new String[] {"it is now at:"},
-          "stop what the handler starts before it returns (join it, cancel it, or use an executor owned by the "
+          s.client ? "stop what is started around a request before its response is done with (join it, cancel it, "
+              + "or use an executor owned by the application and shut down at stop)"
+              : "stop what the handler starts before it returns (join it, cancel it, or use an executor owned by the "
               + "application and shut down at stop), and pass work that must outlive the request to such an executor",
           now2));
     }

@@ -4,6 +4,7 @@ import io.httpdiag.agent.runtime.CallSite;
 import io.httpdiag.agent.runtime.ExchangeState;
 import io.httpdiag.agent.runtime.Finding;
 import io.httpdiag.agent.runtime.Findings;
+import io.httpdiag.agent.runtime.Ids;
 import io.httpdiag.agent.runtime.Step;
 import java.util.ArrayList;
 import java.util.List;
@@ -125,8 +126,8 @@ final class TimeoutDetector implements Detectors.Detector {
 
   private static String phase(ExchangeState x) {
     if (x.gotConnAt == 0) return " (no connection yet)";
-    if (x.wroteRequestAt == 0) return " (writing the request on c" + x.connectionId + ")";
-    return " (request sent on c" + x.connectionId + ", no response byte yet)";
+    if (x.wroteRequestAt == 0) return " (writing the request on " + Ids.connection(x.connectionId) + ")";
+    return " (request sent on " + Ids.connection(x.connectionId) + ", no response byte yet)";
   }
 
   private static String show(long nanos) {

@@ -38,6 +38,7 @@ public final class CoreTransportInstrumentation {
       {"wroteRequest", "4"},
       {"gotFirstResponseByte", "2"},
       {"gotResponseHeaders", "4"},
+      {"responseReturned", "3"},
       {"exchangeFailed", "3"},
       {"bodyEnd", "7"},
       {"putIdleConn", "4"},
@@ -84,6 +85,7 @@ public final class CoreTransportInstrumentation {
         .visit(advice(WroteRequest.class, locator, "wroteRequest", 4))
         .visit(advice(GotFirstResponseByte.class, locator, "gotFirstResponseByte", 2))
         .visit(advice(GotResponseHeaders.class, locator, "gotResponseHeaders", 4))
+        .visit(advice(ResponseReturned.class, locator, "responseReturned", 3))
         .visit(advice(ExchangeFailed.class, locator, "exchangeFailed", 3))
         .visit(advice(BodyEnd.class, locator, "bodyEnd", 7))
         .visit(advice(PutIdleConn.class, locator, "putIdleConn", 4))
@@ -214,6 +216,14 @@ public final class CoreTransportInstrumentation {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(@Advice.Argument(1) long a1, @Advice.Argument(2) int a2, @Advice.Argument(3) long a3) {
       Events.gotResponseHeaders(a1, a2, a3);
+    }
+  }
+
+  /** The body the caller must close: watched weakly (GC backstop for bodies never closed). */
+  public static final class ResponseReturned {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.Argument(1) long a1, @Advice.Argument(2) Object a2) {
+      Events.responseReturned(a1, a2);
     }
   }
 

@@ -60,7 +60,7 @@ public final class Installer {
       // Advice classes are read from the jar: the boot loader offers no class-file resources to ByteBuddy.
       ClassFileLocator locator = ClassFileLocator.ForJarFile.of(new File(jarPath));
       if (config.instrumentJdk) installJdk(inst, locator);
-      if (config.detectThreads && config.instrumentCore) {
+      if (config.detectThreads && (config.instrumentCore || config.instrumentJdk)) {
         agentBuilder()
             .type(ThreadInstrumentation.type())
             .transform((builder, type, loader, module, domain) -> ThreadInstrumentation.apply(builder, locator))

@@ -55,17 +55,24 @@ public final class JdkHttpClientInstrumentation {
     final String advice;
     /** Hooks of one group are alternatives (one per JDK line): missing only when all of them are. */
     final String group;
+    /** The first JDK feature release that has the method: on older ones the hook is left out silently. */
+    final int since;
 
     Hook(String type, String method, int args, String advice) {
       this(type, method, args, advice, null);
     }
 
     Hook(String type, String method, int args, String advice, String group) {
+      this(type, method, args, advice, group, 0);
+    }
+
+    Hook(String type, String method, int args, String advice, String group, int since) {
       this.type = P + type;
       this.method = method;
       this.args = args;
       this.advice = JdkHttpClientInstrumentation.class.getName() + "$" + advice;
       this.group = group;
+      this.since = since;
     }
 
     @Override
@@ -78,6 +85,8 @@ public final class JdkHttpClientInstrumentation {
   static final List<Hook> HOOKS = List.of(
       new Hook("HttpClientImpl", INIT, 2, "ClientCreated"),
       new Hook("HttpClientImpl", "stop", 0, "ClientStopped"),
+      // JDK 21+: HttpClient.close() and shutdownNow() go through shutdown().
+      new Hook("HttpClientImpl", "shutdown", 0, "ClientShutdown", null, 21),
       new Hook("MultiExchange", INIT, -1, "ExchangeStart"),
       new Hook("MultiExchange", "responseAsyncImpl", 0, "Attempt"),
       new Hook("MultiExchange", "cancel", 1, "Cancel"),
@@ -133,7 +142,9 @@ public final class JdkHttpClientInstrumentation {
     Map<String, List<Hook>> byType = new LinkedHashMap<>();
     Map<String, List<String>> groupsMissing = new LinkedHashMap<>();
     java.util.Set<String> groupsPresent = new java.util.HashSet<>();
+    int feature = Runtime.version().feature();
     for (Hook h : hooks) {
+      if (feature < h.since) continue; // not expected on this JDK: not missing either
       TypePool.Resolution r = pool.describe(h.type);
       if (simulatedMissing.contains(h.advice.substring(h.advice.indexOf('$') + 1)) || !r.isResolved()
           || r.resolve().getDeclaredMethods().filter(method(h)).isEmpty()) {
@@ -176,12 +187,22 @@ public final class JdkHttpClientInstrumentation {
 
   // ------------------------------------------------------------------ advice
 
+  /** The facade (what the user holds; the impl only refers to it weakly) comes from {@code facadeRef}. */
   public static final class ClientCreated {
     @Advice.OnMethodExit(suppress = Throwable.class)
-    public static void exit(@Advice.This HttpClient client) {
+    public static void exit(@Advice.This HttpClient client,
+        @Advice.FieldValue("facadeRef") java.lang.ref.Reference<?> facadeRef) {
       Optional<Duration> ct = client.connectTimeout();
-      JdkClient.clientCreated(client, ct.isPresent() ? ct.get().toMillis() : -1, String.valueOf(client.version()),
+      JdkClient.clientCreated(client, facadeRef == null ? null : facadeRef.get(),
+          ct.isPresent() ? ct.get().toMillis() : -1, String.valueOf(client.version()),
           String.valueOf(client.followRedirects()));
+    }
+  }
+
+  public static final class ClientShutdown {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.This Object client) {
+      JdkClient.clientShutdown(client);
     }
   }
 

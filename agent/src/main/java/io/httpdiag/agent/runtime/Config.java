@@ -56,6 +56,8 @@ public final class Config {
     k.put("detect.threads.after", "a duration such as 30s or 500ms");
     k.put("detect.body.after", "a duration such as 30s or 500ms");
     k.put("detect.stuck.after", "a duration such as 30s or 500ms");
+    k.put("detect.pinned", "on|off");
+    k.put("detect.pinned.after", "a duration such as 30s or 500ms");
     KEYS = Collections.unmodifiableMap(k);
   }
 
@@ -82,6 +84,13 @@ public final class Config {
   public final long bodyLeakAfterNanos;
   /** A client exchange without a deadline still waiting for its response after this long is reported as stuck. */
   public final long stuckAfterNanos;
+  /**
+   * Virtual threads pinned during HTTP I/O (JDK 21+): off by default, because it runs an in-process
+   * JFR RecordingStream. Needs {@code detect=on}.
+   */
+  public final boolean detectPinned;
+  /** The jdk.VirtualThreadPinned threshold: pinned at least this long. */
+  public final long pinnedAfterNanos;
 
   private Config(Map<String, String> v) {
     stacks = Stacks.valueOf(v.getOrDefault("stacks", "sampled").toUpperCase(Locale.ROOT));
@@ -94,6 +103,8 @@ public final class Config {
     threadLeakAfterNanos = durationNanos(v.getOrDefault("detect.threads.after", "30s"));
     bodyLeakAfterNanos = durationNanos(v.getOrDefault("detect.body.after", "30s"));
     stuckAfterNanos = durationNanos(v.getOrDefault("detect.stuck.after", "30s"));
+    detectPinned = detect && "on".equals(v.getOrDefault("detect.pinned", "off"));
+    pinnedAfterNanos = durationNanos(v.getOrDefault("detect.pinned.after", "20ms"));
     log = LogLevel.valueOf(v.getOrDefault("log", "findings").toUpperCase(Locale.ROOT));
     logFile = v.get("log.file");
     json = "json".equals(v.getOrDefault("log.format", "text"));
@@ -165,6 +176,7 @@ public final class Config {
       case "detect.threads.after":
       case "detect.body.after":
       case "detect.stuck.after":
+      case "detect.pinned.after":
         ok = value.matches("[0-9]{1,9}(ms|s|m)");
         break;
       case "max.exchanges":

@@ -20,6 +20,8 @@ public final class Counters {
   public static volatile int jdkHooksMissing;
   /** Set once the core-transport tracepoint class has been transformed. */
   public static volatile boolean traceTransformed;
+  /** jdk.VirtualThreadPinned events the pinned detector consumed (HTTP I/O or not): a watermark for tests. */
+  public static final AtomicLong pinnedEventsSeen = new AtomicLong();
   /** The last swallowed failure, for diagnosis. */
   public static volatile Throwable lastFailure;
 

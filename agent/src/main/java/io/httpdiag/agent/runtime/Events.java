@@ -16,6 +16,8 @@ public final class Events {
   private static volatile Redactor redactor = new Redactor(Config.defaults());
   private static volatile int maxExchanges = 4096;
   private static volatile boolean enabled;
+  /** Watch response bodies for the GC backstop (the body detector is on). */
+  private static volatile boolean watchBodies;
   private static final ConcurrentHashMap<Long, ExchangeState> exchanges = new ConcurrentHashMap<>();
   private static final PoolStats pool = new PoolStats();
 
@@ -28,6 +30,7 @@ public final class Events {
     CallSite.configure(config);
     ThreadTracker.enabled = config.detectThreads;
     newSink = TestFault.wrap(newSink);
+    watchBodies = config.detectBody;
     Findings.install(newSink);
     sink = newSink;
     enabled = true;
@@ -53,13 +56,19 @@ public final class Events {
 
   // ---------------------------------------------------------------- configuration
 
-  /** A component was built; captures the user's call site (always: creations are rare unless they are the bug). */
-  public static void configured(String component, Object instance, long... settings) {
-    if (!enabled) return;
+  /**
+   * A component was built; captures the user's call site (always: creations are rare unless they are
+   * the bug) and returns it (null when not enabled).
+   */
+  public static String configured(String component, Object instance, long... settings) {
+    if (!enabled) return null;
     try {
-      sink.configured(component, instance, CallSite.always(), settings);
+      String site = CallSite.always();
+      sink.configured(component, instance, site, settings);
+      return site;
     } catch (Throwable t) {
       Counters.failure(t);
+      return null;
     }
   }
 
@@ -95,6 +104,7 @@ public final class Events {
         x.connectTimeoutNanos = connectTimeoutNanos;
       }
       exchanges.put(exchangeId, x);
+      x.threadScope = ThreadTracker.clientStart(exchangeId, x.method + " " + x.url);
       sink.start(x);
       sink.step(x, Step.EXCHANGE_START, now);
     } catch (Throwable t) {
@@ -260,6 +270,59 @@ public final class Events {
       x.status = status;
       x.contentLength = contentLength;
       sink.step(x, Step.GOT_RESPONSE_HEADERS, x.responseHeadersAt);
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+  }
+
+  /**
+   * core-transport returns the response: {@code body} is the stream the caller must read or close.
+   * Watched weakly so that a body collected while still open is reported without waiting for its age.
+   */
+  public static void responseReturned(long exchangeId, Object body) {
+    if (!watchBodies || body == null) return;
+    ExchangeState x = find(exchangeId);
+    if (x == null || x.bodyEnded) return;
+    try {
+      x.bodyWatch = new BodyWatch(body, exchangeId);
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+  }
+
+  /**
+   * The sweeper's GC backstop: ends every exchange whose watched body was collected before it ended
+   * (see {@link #bodyCollected}). Returns how many. Never blocks.
+   */
+  public static int pollCollectedBodies() {
+    int n = 0;
+    try {
+      BodyWatch w;
+      while ((w = BodyWatch.poll()) != null) {
+        ExchangeState x = exchanges.get(w.exchangeId);
+        if (x != null && x.bodyWatch == w) {
+          bodyCollected(w.exchangeId);
+          n++;
+        }
+      }
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+    return n;
+  }
+
+  /**
+   * The body the caller held was garbage-collected before it ended (never read to the end nor
+   * closed): the exchange ends now with {@code closedBy} "collected" and {@code bodyCollectedAt}
+   * set, so the body detector can report it at once.
+   */
+  public static void bodyCollected(long exchangeId) {
+    ExchangeState x = find(exchangeId);
+    if (x == null || x.bodyEnded) return;
+    try {
+      x.bodyCollectedAt = System.nanoTime();
+      x.closedBy = "collected";
+      end(x);
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -589,6 +652,9 @@ public final class Events {
 
   private static void end(ExchangeState x) {
     if (exchanges.remove(x.id, x)) {
+      Object w = x.bodyWatch;
+      if (w != null) ((BodyWatch) w).clear(); // ended: nothing left to watch
+      ThreadTracker.clientEnd(x.threadScope);
       if (x.endAt == 0) x.endAt = System.nanoTime();
       sink.end(x);
     }

@@ -52,6 +52,15 @@ public final class ExchangeState {
    * the entry is bounded by max.exchanges and removed when the exchange ends.
    */
   public Thread thread;
+  /**
+   * When the sweeper found the body the caller held collected before it ended (the GC backstop); 0
+   * otherwise. The exchange ends then, with {@code closedBy} "collected".
+   */
+  public long bodyCollectedAt;
+  /** A {@link BodyWatch} on the caller's body object, or null. */
+  Object bodyWatch;
+  /** Client: the calling thread's {@link ThreadTracker} scope, ended with the exchange; or null. */
+  Object threadScope;
   /** Set by the detectors once this exchange was reported (so it is reported once). */
   public volatile boolean bodyLeakReported, stuckReported;
 

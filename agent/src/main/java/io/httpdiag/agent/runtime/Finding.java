@@ -14,10 +14,12 @@ public final class Finding {
     BODY_CLOSED_LATE("INFO"),
     BODY_CLOSED_EARLY("WASTE"),
     CLIENT_PER_REQUEST("MISUSE"),
+    CLIENT_NOT_CLOSED("LEAK"),
     MISSING_TIMEOUT("RISK"),
     STUCK_EXCHANGE("STUCK"),
     POOL_CHURN("CHURN"),
-    THREAD_LEAK("LEAK");
+    THREAD_LEAK("LEAK"),
+    VIRTUAL_THREAD_PINNED("PINNED");
 
     public final String tag;
 

@@ -54,6 +54,8 @@ public final class JdkClient {
     volatile long requestBytes = -1;
     volatile int status;
     volatile boolean undrained, streamClosed;
+    /** The HttpResponseInputStream's body (ofInputStream, ofLines): its collection decides, not ours. */
+    volatile Body stream;
 
     Xch(long id) {
       this.id = id;
@@ -81,12 +83,15 @@ public final class JdkClient {
   /** A response body: the JDK's subscriber wrapper, or the HttpResponseInputStream behind it. */
   static final class Body {
     final Xch x;
+    /** True for an HttpResponseInputStream (the caller must read or close it), false for a wrapper. */
+    final boolean isStream;
     final AtomicLong bytes = new AtomicLong();
     volatile Body stream; // the wrapper's HttpResponseInputStream, if the handler made one
     volatile boolean received, ended;
 
-    Body(Xch x) {
+    Body(Xch x, boolean isStream) {
       this.x = x;
+      this.isStream = isStream;
     }
   }
 
@@ -107,14 +112,20 @@ public final class JdkClient {
 
   // ------------------------------------------------------------------ client
 
-  public static void clientCreated(Object client, long connectTimeoutMillis, String version, String redirect) {
+  /**
+   * HttpClientImpl constructed; {@code facade} is the HttpClientFacade the user holds (the impl refers
+   * to it weakly), watched on JDK 21+ for a client dropped without close().
+   */
+  public static void clientCreated(Object client, Object facade, long connectTimeoutMillis, String version,
+      String redirect) {
     try {
-      String name = "jdkclient" + clientIds.incrementAndGet();
-      if (!table.put(client, name, false)) return;
-      Events.client(name, "clientCreated", "version", version, "redirect", redirect, "connectTimeout",
+      JClient c = new JClient("jdkclient" + clientIds.incrementAndGet());
+      if (!table.put(client, c, false)) return;
+      Events.client(c.name, "clientCreated", "version", version, "redirect", redirect, "connectTimeout",
           connectTimeoutMillis < 0 ? "none" : connectTimeoutMillis + "ms");
       // For the detectors: connect timeout in nanoseconds, 0 = none (runs on the thread that built the client).
-      Events.configured("jdkClient", client, connectTimeoutMillis < 0 ? 0 : connectTimeoutMillis * 1_000_000L);
+      String site = Events.configured("jdkClient", client, connectTimeoutMillis < 0 ? 0 : connectTimeoutMillis * 1_000_000L);
+      if (facade != null && site != null) c.watch = ClientWatch.watch(facade, c.name, site);
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -122,10 +133,53 @@ public final class JdkClient {
 
   public static void clientStopped(Object client) {
     try {
-      Object name = table.get(client);
-      if (name instanceof String) Events.client((String) name, "clientStopped");
+      Object c = table.get(client);
+      if (c instanceof JClient) Events.client(((JClient) c).name, "clientStopped");
     } catch (Throwable t) {
       Counters.failure(t);
+    }
+  }
+
+  /** HttpClientImpl.shutdown() (JDK 21+; close() and shutdownNow() call it): closed by its owner. */
+  public static void clientShutdown(Object client) {
+    try {
+      Object o = table.get(client);
+      if (!(o instanceof JClient)) return;
+      JClient c = (JClient) o;
+      ClientWatch w = c.watch;
+      if (w != null) w.closed();
+      if (!c.shutdown) {
+        c.shutdown = true;
+        Events.client(c.name, "clientShutdown");
+      }
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+  }
+
+  /**
+   * The sweeper's poll: every watched client whose facade was collected without close() becomes a
+   * {@code clientUnreachable} client event (with {@code builtAt}, the call site) for the detectors.
+   */
+  public static void pollCollectedClients() {
+    try {
+      ClientWatch w;
+      while ((w = ClientWatch.poll()) != null) {
+        if (w.unclosed()) Events.client(w.name, "clientUnreachable", "closed", "false", "builtAt", w.callSite);
+      }
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+  }
+
+  /** One HttpClientImpl. */
+  static final class JClient {
+    final String name;
+    volatile ClientWatch watch;
+    volatile boolean shutdown;
+
+    JClient(String name) {
+      this.name = name;
     }
   }
 
@@ -501,7 +555,7 @@ public final class JdkClient {
     try {
       Xch x = handlerOf.get();
       if (x == null) return;
-      Body b = new Body(x);
+      Body b = new Body(x, false);
       Object stream = streamMade.get();
       streamMade.remove();
       if (stream instanceof Body) b.stream = (Body) stream;
@@ -518,8 +572,12 @@ public final class JdkClient {
     try {
       Xch x = handlerOf.get();
       if (x == null) return;
-      Body s = new Body(x);
-      if (table.put(stream, s, false)) streamMade.set(s);
+      Body s = new Body(x, true);
+      // An owner key: collected before EOF or close is the GC backstop's "collected unclosed".
+      if (table.put(stream, s, true)) {
+        streamMade.set(s);
+        x.stream = s;
+      }
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -704,8 +762,32 @@ public final class JdkClient {
     return o instanceof Xch ? (Xch) o : null;
   }
 
+  /**
+   * Polls the table for collected keys (the detectors' sweeper calls it, so collections are seen
+   * without waiting for the next put).
+   */
+  public static void expungeCollected() {
+    try {
+      table.expunge();
+    } catch (Throwable t) {
+      Counters.failure(t);
+    }
+  }
+
   private static void expunged(Object value) {
-    if (value instanceof Xch) Events.exchangeAbandoned(((Xch) value).id);
+    if (value instanceof Xch) {
+      Xch x = (Xch) value;
+      Body s = x.stream;
+      // The caller may still hold the stream (it does not keep the MultiExchange alive): its own
+      // collection, or its EOF or close, ends the exchange.
+      if (s != null && !s.ended) return;
+      Events.exchangeAbandoned(x.id);
+    } else if (value instanceof Body) {
+      Body b = (Body) value;
+      if (!b.isStream || b.ended) return;
+      b.ended = true;
+      Events.bodyCollected(b.x.id); // an HttpResponseInputStream collected before EOF or close
+    }
   }
 
   private static long millisToNanos(long millis) {

@@ -5,88 +5,172 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Threads (platform or virtual) started while a core-transport handler ran, so the detectors can
- * report the ones still alive well after the handler returned. {@code Thread.start} is advised;
- * the advice calls {@link #starting}, which costs one ThreadLocal read outside handlers. Threads
- * are held weakly; at most {@value #MAX_TRACKED} are tracked (more are counted in {@link #dropped}).
+ * Threads (platform or virtual) the application started while a core-transport handler ran, or
+ * while a client exchange (core-transport or JDK HttpClient) was in flight on the calling thread, so
+ * the detectors can report the ones still alive well after the handler returned or the exchange
+ * ended. {@code Thread.start} is advised; the advice calls {@link #starting}, which costs one
+ * ThreadLocal read outside such a scope.
+ *
+ * <p>A client exchange's scope is the calling thread from the exchange's start (send, sendAsync,
+ * roundTrip) until the exchange ends (body read to the end or closed, or failure), wherever it ends.
+ * Threads the transports start for themselves inside a scope (the JDK HttpClient's SelectorManager
+ * and executor threads, core-transport's timer and connection threads, ...), pool workers of a
+ * {@code ForkJoinPool} (the common pool, virtual-thread carriers) and threads started by JDK code
+ * with no application frame in between are not the application's and are not tracked: see
+ * {@link #notTheApplications}. Threads are held weakly; at most {@value #MAX_TRACKED} are tracked
+ * (more are counted in {@link #dropped}).
  */
 public final class ThreadTracker {
   public static final int MAX_TRACKED = 4096;
   public static final AtomicLong dropped = new AtomicLong();
-  private static final ThreadLocal<Handler> current = new ThreadLocal<>();
+  private static final ThreadLocal<Scope> current = new ThreadLocal<>();
   private static final ConcurrentLinkedQueue<Started> tracked = new ConcurrentLinkedQueue<>();
   private static final AtomicInteger size = new AtomicInteger();
+  private static final StackWalker WALKER = StackWalker.getInstance();
   static volatile boolean enabled;
 
   private ThreadTracker() {}
 
-  /** One thread started inside a handler. */
+  /** One thread started inside a scope. */
   public static final class Started {
     public final WeakReference<Thread> thread;
     public final long exchangeId;
     public final String request;
     public final String callSite;
     public final boolean virtual;
-    /** System.nanoTime() when the handler returned; 0 while it runs. */
+    /** Started during a client exchange (else while a server handler ran). */
+    public final boolean client;
+    /** System.nanoTime() when the handler returned or the client exchange ended; 0 until then. */
     public volatile long handlerEndNanos;
     public volatile boolean reported;
 
-    Started(Thread t, long exchangeId, String request, String callSite) {
+    Started(Thread t, Scope s, String callSite) {
       this.thread = new WeakReference<>(t);
-      this.exchangeId = exchangeId;
-      this.request = request;
+      this.exchangeId = s.exchangeId;
+      this.request = s.request;
       this.callSite = callSite;
       this.virtual = isVirtual(t);
+      this.client = s.client;
     }
   }
 
-  private static final class Handler {
+  /** A handler running, or a client exchange in flight, on one thread; the innermost is current. */
+  static final class Scope {
     final long exchangeId;
     final String request;
-    final List<Started> started = new ArrayList<>(2);
+    final boolean client;
+    final Scope parent;
+    final List<Started> started = new ArrayList<>(2); // guarded by this
+    volatile boolean ended;
 
-    Handler(long exchangeId, String request) {
+    Scope(long exchangeId, String request, boolean client, Scope parent) {
       this.exchangeId = exchangeId;
       this.request = request;
+      this.client = client;
+      this.parent = parent;
+    }
+
+    /** Ends the scope (from any thread): its threads' age counts from now. */
+    void end() {
+      long now = System.nanoTime();
+      synchronized (this) {
+        ended = true;
+        for (Started s : started) s.handlerEndNanos = now;
+      }
     }
   }
 
   static void handlerStart(long exchangeId, String request) {
-    if (enabled) current.set(new Handler(exchangeId, request));
+    if (enabled) current.set(new Scope(exchangeId, request, false, live(current.get())));
   }
 
   static void handlerEnd(long exchangeId) {
-    Handler h = current.get();
-    if (h == null) return;
-    current.remove();
-    long now = System.nanoTime();
-    for (Started s : h.started) s.handlerEndNanos = now;
+    for (Scope s = current.get(); s != null; s = s.parent) {
+      if (!s.client && s.exchangeId == exchangeId) {
+        s.end();
+        Scope outer = live(s.parent);
+        if (outer == null) current.remove(); else current.set(outer);
+        return;
+      }
+    }
   }
 
-  /** Advice on {@code Thread.start}: records {@code t} when a handler runs on the calling thread. Never throws. */
+  /** A client exchange starts on this thread: returns its scope (to end with {@link #clientEnd}), or null. */
+  static Object clientStart(long exchangeId, String request) {
+    if (!enabled) return null;
+    Scope s = new Scope(exchangeId, request, true, live(current.get()));
+    current.set(s);
+    return s;
+  }
+
+  /** The client exchange of {@code scope} ended (on any thread). */
+  static void clientEnd(Object scope) {
+    if (scope instanceof Scope) ((Scope) scope).end();
+  }
+
+  /** Advice on {@code Thread.start}: records {@code t} when a scope is open on the calling thread. Never throws. */
   public static void starting(Thread t) {
     try {
       if (!enabled) return;
-      Handler h = current.get();
-      if (h == null) return;
-      for (Started s : h.started) {
-        if (s.thread.get() == t) return; // start() delegating to start(container): once is enough
+      Scope open = current.get();
+      if (open == null) return;
+      Scope h = live(open);
+      if (h != open) {
+        if (h == null) current.remove(); else current.set(h);
+        if (h == null) return;
       }
+      if (t instanceof ForkJoinWorkerThread) return; // common pool workers, virtual-thread carriers
+      synchronized (h) {
+        for (Started s : h.started) {
+          if (s.thread.get() == t) return; // start() delegating to start(container): once is enough
+        }
+      }
+      if (WALKER.walk(frames -> notTheApplications(frames.map(f -> f.getClassName())::iterator))) return;
       if (size.get() >= MAX_TRACKED) {
         dropped.incrementAndGet();
         return;
       }
-      Started s = new Started(t, h.exchangeId, h.request, CallSite.always());
-      h.started.add(s);
+      Started s = new Started(t, h, CallSite.always());
+      synchronized (h) {
+        if (h.ended) return; // ended meanwhile (from another thread)
+        h.started.add(s);
+      }
       tracked.add(s);
       size.incrementAndGet();
     } catch (Throwable e) {
       Counters.failure(e);
     }
+  }
+
+  /**
+   * Whether a thread start whose stack (innermost frame first) is {@code classNames} is not the
+   * application's: the first frame that decides is either a transport's (core-transport, the JDK
+   * HttpClient, HttpURLConnection: their own threads) or the application's; JDK and agent frames in
+   * between (Thread, executors, reflection, builders) are skipped. No application frame at all: a
+   * JDK service thread, not the application's either.
+   */
+  static boolean notTheApplications(Iterable<String> classNames) {
+    for (String cls : classNames) {
+      if (transport(cls)) return true;
+      if (!CallSite.internal(cls)) return false;
+    }
+    return true;
+  }
+
+  private static boolean transport(String cls) {
+    return cls.startsWith("io.httpdiag.http.") || cls.startsWith("jdk.internal.net.http.")
+        || cls.startsWith("java.net.http.") || cls.startsWith("sun.net.");
+  }
+
+  /** {@code s} or its innermost enclosing scope that has not ended. */
+  private static Scope live(Scope s) {
+    while (s != null && s.ended) s = s.parent;
+    return s;
   }
 
   /** The threads tracked; ones that ended or were collected are dropped as the iteration passes them. */

@@ -1,6 +1,7 @@
 package io.httpdiag.agent.detect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.httpdiag.agent.runtime.ExchangeState;
@@ -56,6 +57,91 @@ class DetectorsTest {
     x.responseBytes = 4 << 20;
     d.end(x);
     assertEquals(List.of("BODY_NOT_CLOSED", "BODY_CLOSED_LATE"), kinds());
+  }
+
+  @Test
+  void bodyCollectedWhileOpenIsReportedAtOnceUnlessItsAgeWasReportedAlready() {
+    BodyDetector d = new BodyDetector(30 * SECOND);
+    ExchangeState x = exchange(1, "a.A.drop(A.java:5)");
+    x.status = 200;
+    x.contentLength = 1 << 20;
+    x.responseHeadersAt = 2_000;
+    x.bodyCollectedAt = 2_000 + SECOND / 2;
+    x.closedBy = "collected";
+    d.end(x);
+    assertEquals(List.of("BODY_NOT_CLOSED"), kinds());
+    Finding f = Findings.all().get(0);
+    assertTrue(f.title().startsWith("response body collected unclosed 500ms after its headers: GET http://svc:8080/items"),
+        f.text());
+    assertTrue(f.title().contains("connection c12 never returned to the pool"), f.text());
+    assertEquals("a.A.drop(A.java:5)", f.callSite());
+
+    Findings.clear();
+    ExchangeState old = exchange(2, "a.A.keep(A.java:6)");
+    old.responseHeadersAt = 2_000;
+    d.inFlight(old, 2_000 + 31 * SECOND);
+    old.bodyCollectedAt = 2_000 + 40 * SECOND;
+    d.end(old);
+    assertEquals(List.of("BODY_NOT_CLOSED"), kinds(), "reported once, by age; no BODY_CLOSED_LATE for a collection");
+  }
+
+  @Test
+  void jdkClientUnreachableWithoutCloseIsReportedWhereItWasBuiltAndAggregates() {
+    ClientCreationDetector d = new ClientCreationDetector();
+    d.client("jdkclient1", "clientStopped");
+    d.client("jdkclient1", "clientShutdown");
+    assertEquals(List.of(), kinds());
+    d.client("jdkclient2", "clientUnreachable", "closed", "false", "builtAt", "a.A.call(A.java:9)");
+    d.client("jdkclient3", "clientUnreachable", "closed", "false", "builtAt", "a.A.call(A.java:9)");
+    assertEquals(List.of("CLIENT_NOT_CLOSED"), kinds());
+    Finding f = Findings.all().get(0);
+    assertEquals(2, f.count());
+    assertEquals("a.A.call(A.java:9)", f.callSite());
+    assertTrue(f.title().startsWith("HttpClient jdkclient3 became unreachable without close()"), f.text());
+    assertTrue(f.fix().contains("close()"), f.text());
+  }
+
+  @Test
+  void threadsStartedByTheTransportsAreNotTheApplications() {
+    // the JDK HttpClient's executor starting a worker during send()
+    assertTrue(notTheApplications("io.httpdiag.agent.runtime.ThreadTracker", "java.lang.Thread",
+        "java.util.concurrent.ThreadPoolExecutor", "jdk.internal.net.http.HttpClientImpl$DelegatingExecutor",
+        "jdk.internal.net.http.MultiExchange", "com.acme.Inventory"));
+    // core-transport's timer, its SelectorManager-like threads
+    assertTrue(notTheApplications("java.lang.Thread", "io.httpdiag.http.internal.Threads", "io.httpdiag.http.PersistConn",
+        "com.acme.Inventory"));
+    assertTrue(notTheApplications("java.lang.Thread", "java.lang.ref.Cleaner"), "no application frame at all");
+    // the application's own: directly, through its executor, by reflection or a builder
+    assertFalse(notTheApplications("java.lang.Thread", "com.acme.Inventory", "jdk.internal.net.http.HttpClientImpl"));
+    assertFalse(notTheApplications("java.lang.VirtualThread", "java.lang.ThreadBuilders$VirtualThreadBuilder",
+        "jdk.internal.reflect.DirectMethodHandleAccessor", "java.lang.reflect.Method", "com.acme.Worker"));
+    assertFalse(notTheApplications("java.lang.Thread", "java.util.concurrent.ThreadPoolExecutor", "com.acme.Pool"));
+  }
+
+  @Test
+  void pinningIsReportedOnlyWhenTheStackWaitsForTheNetwork() {
+    List<String> classLoading = List.of("java.lang.VirtualThread", "jdk.internal.loader.BuiltinClassLoader",
+        "java.lang.ClassLoader", "io.httpdiag.http.ServerConn", "java.lang.Thread");
+    PinnedDetector.report(classLoading, classLoading, 25_000_000L, "Freeze or preempt failed (2)", "httpdiag-conn-2");
+    assertEquals(List.of(), kinds(), "a connection thread loading a class is not HTTP I/O");
+    List<String> io = List.of("java.lang.VirtualThread", "sun.nio.ch.NioSocketImpl", "java.net.Socket$SocketInputStream",
+        "io.httpdiag.http.Client", "com.acme.Config", "com.acme.Config$Holder");
+    List<String> frames = List.of("java.lang.VirtualThread.park(VirtualThread.java:1)", "b", "c", "d",
+        "com.acme.Config.fetch(Config.java:12)", "com.acme.Config$Holder.<clinit>(Config.java:5)");
+    PinnedDetector.report(io, frames, 226_000_000L, "VM call to com.acme.Config$Holder.<clinit> on stack", null);
+    assertEquals(List.of("VIRTUAL_THREAD_PINNED"), kinds());
+    Finding f = Findings.all().get(0);
+    assertEquals("com.acme.Config.fetch(Config.java:12)", f.callSite());
+    assertEquals("virtual thread pinned to its carrier for 226ms while blocked in HTTP I/O", f.title());
+    assertTrue(f.text().contains("pinned because: VM call to com.acme.Config$Holder.<clinit> on stack"), f.text());
+    List<String> jdkSend = List.of("java.util.concurrent.CompletableFuture", "jdk.internal.net.http.HttpClientImpl",
+        "jdk.internal.net.http.HttpClientFacade", "com.acme.Other");
+    PinnedDetector.report(jdkSend, List.of("a", "b", "c", "com.acme.Other.get(Other.java:3)"), 30_000_000L, null, null);
+    assertEquals(2, Findings.all().size());
+  }
+
+  private static boolean notTheApplications(String... frames) {
+    return io.httpdiag.agent.runtime.ThreadTrackerAccess.notTheApplications(List.of(frames));
   }
 
   @Test

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -33,7 +34,9 @@ class CoreFindingsIT {
       "stuck, STUCK_EXCHANGE, lambda$stuck$",
       "churn, POOL_CHURN, lambda$churn$",
       "threadLeak, THREAD_LEAK, startWorker",
-      "stuckHandler, STUCK_EXCHANGE, lambda$main$"})
+      "stuckHandler, STUCK_EXCHANGE, lambda$main$",
+      "bodyCollected, BODY_NOT_CLOSED, dropOrReadResponse",
+      "clientThreadLeak, THREAD_LEAK, startProgressReporter"})
   void leakyVariantIsFoundAtItsCallSite(String scenario, String kind, String method) throws Exception {
     ChildJvm.Result r = ChildJvm.simulated().mainClass(CORE_LEAKS).agent("detect=on,stacks=all,detect.stuck.after=500ms")
         .args(scenario, "leaky").run().assertHealthy();
@@ -44,11 +47,116 @@ class CoreFindingsIT {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource({"bodyNotClosed", "bodyClosedEarly", "transportPerRequest", "noTimeouts", "stuck", "churn", "threadLeak", "stuckHandler"})
+  @CsvSource({"bodyNotClosed", "bodyClosedEarly", "transportPerRequest", "noTimeouts", "stuck", "churn", "threadLeak", "stuckHandler",
+      "bodyCollected", "clientThreadLeak"})
   void fixedVariantHasNoFinding(String scenario) throws Exception {
     ChildJvm.Result r = ChildJvm.simulated().mainClass(CORE_LEAKS).agent("detect=on,stacks=all,detect.stuck.after=500ms")
         .args(scenario, "fixed").run().assertHealthy();
     assertEquals(List.of(), findings(r), r.toString());
+  }
+
+  /**
+   * The GC backstop: a response dropped unread is reported as soon as it is collected (the program
+   * collects garbage and waits for the sweeper), with detect.body.after left at 30 s, in the log and
+   * in JFR, at the line that sent it.
+   */
+  @Test
+  void bodyCollectedUnclosedIsReportedLongBeforeItsAgeInTheLogAndJfr() throws Exception {
+    Path jfr = ChildJvm.workDir().resolve("gc-backstop-" + ProcessHandle.current().pid() + ".jfr");
+    Files.deleteIfExists(jfr);
+    ChildJvm.Result r = ChildJvm.simulated().mainClass(CORE_LEAKS).agent("detect=on,stacks=all")
+        .jvmArg("-XX:StartFlightRecording:filename=" + jfr + ",settings=" + ChildJvm.jfc())
+        .args("bodyCollected", "leaky").run().assertHealthy();
+    long latencyMs = Long.parseLong(r.testapp("gc backstop latency").replace(" ms", ""));
+    assertTrue(latencyMs < 10_000, "reported " + latencyMs + " ms after the drop: by age, not by GC?\n" + r);
+    String site = "io.httpdiag.agent.testapp.CoreLeaks.dropOrReadResponse(CoreLeaks.java:";
+    assertLogged(r, "httpdiag LEAK response body collected unclosed ", "  sent at " + site);
+    assertTrue(r.stderr.stream().anyMatch(l -> l.contains("(status 200, 1.0 MiB declared, connection c1 never returned to the pool)")),
+        r::toString);
+    RecordedEvent e = jfrFinding(jfr, "BODY_NOT_CLOSED", "collected unclosed");
+    assertTrue(e.getString("callSite").startsWith(site), e::toString);
+    assertTrue(e.getString("fix").contains("close the body"), e::toString);
+  }
+
+  /** A thread started during a client exchange that outlives it: in the log and JFR, at the line that started it. */
+  @Test
+  void threadStartedDuringAClientExchangeIsReportedInTheLogAndJfr() throws Exception {
+    assertThreadLeakInLogAndJfr(ChildJvm.defaultJava(), CORE_LEAKS, "\"progress-reporter\"",
+        "io.httpdiag.agent.testapp.CoreLeaks.startProgressReporter(CoreLeaks.java:");
+  }
+
+  static void assertThreadLeakInLogAndJfr(String java, String main, String thread, String site) throws Exception {
+    Path jfr = ChildJvm.workDir().resolve("client-thread-leak-" + ProcessHandle.current().pid() + ".jfr");
+    Files.deleteIfExists(jfr);
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(main).agent("detect=on,stacks=all")
+        .jvmArg("-XX:StartFlightRecording:filename=" + jfr + ",settings=" + ChildJvm.jfc())
+        .args("clientThreadLeak", "leaky").run().assertHealthy();
+    String title = "httpdiag LEAK thread " + thread + " started during the client exchange GET http://127.0.0.1:";
+    assertLogged(r, title, "  started at " + site);
+    assertTrue(r.stderr.stream().anyMatch(l -> l.startsWith(title) && l.matches(".*/big is still alive \\d+(ms|\\.\\ds) after the exchange ended \\((TIMED_)?WAITING\\)")),
+        r::toString);
+    RecordedEvent e = jfrFinding(jfr, "THREAD_LEAK", "started during the client exchange");
+    assertTrue(e.getString("callSite").startsWith(site), e::toString);
+    assertTrue(e.getString("title").contains(thread), e::toString);
+  }
+
+  /** detect.pinned=on (JDK 21+): blocking HTTP I/O in a static initializer on a virtual thread pins it. */
+  @Test
+  void virtualThreadPinnedDuringHttpIoIsReportedInTheLogAndJfr() throws Exception {
+    assertPinnedInLogAndJfr(ChildJvm.defaultJava(), CORE_LEAKS, "io.httpdiag.agent.testapp.CoreLeaks.fetchSlow(CoreLeaks.java:");
+  }
+
+  @Test
+  void virtualThreadDoingHttpIoOutsideAnInitializerIsNotReported() throws Exception {
+    ChildJvm.Result r = ChildJvm.simulated().mainClass(CORE_LEAKS).agent("detect=on,detect.pinned=on,stacks=all")
+        .args("pinnedIo", "fixed").run().assertHealthy();
+    assertEquals(List.of(), findings(r), r.toString());
+  }
+
+  /** On JDK 21+ the pinning is in the log and in JFR at the program's line; on 17 nothing, quietly. */
+  static void assertPinnedInLogAndJfr(String java, String main, String site) throws Exception {
+    Path jfr = ChildJvm.workDir().resolve("pinned-" + ProcessHandle.current().pid() + ".jfr");
+    Files.deleteIfExists(jfr);
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(main).agent("detect=on,detect.pinned=on,stacks=all")
+        .jvmArg("-XX:StartFlightRecording:filename=" + jfr + ",settings=" + ChildJvm.jfc())
+        .args("pinnedIo", "leaky").run().assertHealthy();
+    if (Runtime.Version.parse(r.testapp("java.version=")).feature() < 21) {
+      assertTrue(findings(r).stream().noneMatch(f -> f.startsWith("VIRTUAL_THREAD_PINNED")), r::toString);
+      assertTrue(r.stderr.stream().noneMatch(l -> l.startsWith("httpdiag:")), "quiet on 17: " + r);
+      return;
+    }
+    long latencyMs = Long.parseLong(r.testapp("pinned latency").replace(" ms", ""));
+    assertTrue(latencyMs < 10_000, latencyMs + " ms\n" + r);
+    assertLogged(r, "httpdiag PINNED virtual thread pinned to its carrier for ", "  pinned at " + site);
+    assertTrue(r.stderr.stream().anyMatch(l -> l.matches("  pinned because: VM call to .*\\$RemoteConfig.<clinit> on stack")),
+        r::toString);
+    RecordedEvent e = jfrFindingAt(jfr, "VIRTUAL_THREAD_PINNED", site);
+    assertTrue(e.getString("title").contains("while blocked in HTTP I/O"), e::toString);
+    assertTrue(e.getString("callStack").contains("$RemoteConfig.<clinit>"), e::toString);
+  }
+
+  /** Fails unless the log has a line starting with {@code title} directly followed by {@code next}. */
+  static void assertLogged(ChildJvm.Result r, String title, String next) {
+    for (int i = 0; i + 1 < r.stderr.size(); i++) {
+      if (r.stderr.get(i).startsWith(title) && r.stderr.get(i + 1).startsWith(next)) return;
+    }
+    throw new AssertionError("no log line '" + title + "...' followed by '" + next + "...' in\n" + r);
+  }
+
+  /** The first httpdiag.Finding event of {@code kind} whose call site starts with {@code site}. */
+  static RecordedEvent jfrFindingAt(Path jfr, String kind, String site) throws Exception {
+    List<RecordedEvent> events = RecordingFile.readAllEvents(jfr).stream()
+        .filter(e -> e.getEventType().getName().equals("httpdiag.Finding")).collect(Collectors.toList());
+    return events.stream().filter(e -> kind.equals(e.getString("kind")) && e.getString("callSite").startsWith(site))
+        .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " at " + site + " in " + events));
+  }
+
+  /** The first httpdiag.Finding event of {@code kind} whose title contains {@code titleContains}. */
+  static RecordedEvent jfrFinding(Path jfr, String kind, String titleContains) throws Exception {
+    List<RecordedEvent> events = RecordingFile.readAllEvents(jfr).stream()
+        .filter(e -> e.getEventType().getName().equals("httpdiag.Finding")).collect(Collectors.toList());
+    return events.stream().filter(e -> kind.equals(e.getString("kind")) && e.getString("title").contains(titleContains))
+        .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " '" + titleContains + "' in " + events));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -23,7 +23,10 @@ class JdkFindingsIT {
       {"bodyClosedEarly", "BODY_CLOSED_EARLY", "bodyClosedEarly"},
       {"clientPerRequest", "CLIENT_PER_REQUEST", "client"},
       {"noTimeouts", "MISSING_TIMEOUT", "noTimeouts"},
-      {"stuck", "STUCK_EXCHANGE", "lambda$stuck$"}};
+      {"stuck", "STUCK_EXCHANGE", "lambda$stuck$"},
+      {"bodyCollected", "BODY_NOT_CLOSED", "dropOrReadSmallStream"},
+      {"bigBodyDropped", "BODY_NOT_CLOSED", "bigBodyDropped"},
+      {"clientThreadLeak", "THREAD_LEAK", "startWatcher"}};
 
   static Stream<Arguments> cases() {
     List<Arguments> out = new ArrayList<>();
@@ -63,6 +66,93 @@ class JdkFindingsIT {
     String site = "io.httpdiag.agent.testapp.JdkLeaks." + method;
     assertTrue(found.stream().anyMatch(f -> f.startsWith(kind + " " + site) && f.contains("(JdkLeaks.java:")),
         kind + " at " + site + " expected in " + found + "\n" + r);
+  }
+
+  /**
+   * The GC backstop on the JDK client: an ofInputStream response whose small body was fully received,
+   * dropped unread, is reported once collected (log and JFR); detect.body.after stays at 30 s.
+   */
+  @ParameterizedTest(name = "on {0}")
+  @MethodSource("javas")
+  void smallStreamBodyCollectedUnclosedIsReportedInTheLogAndJfr(String java) throws Exception {
+    Path jfr = ChildJvm.workDir().resolve("gc-backstop-jdk-" + ProcessHandle.current().pid() + ".jfr");
+    Files.deleteIfExists(jfr);
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(JDK_LEAKS).agent("detect=on,stacks=all")
+        .jvmArg("-XX:StartFlightRecording:filename=" + jfr + ",settings=" + ChildJvm.jfc())
+        .args("bodyCollected", "leaky").run().assertHealthy();
+    long latencyMs = Long.parseLong(r.testapp("gc backstop latency").replace(" ms", ""));
+    assertTrue(latencyMs < 10_000, "reported " + latencyMs + " ms after the drop: by age, not by GC?\n" + r);
+    String site = "io.httpdiag.agent.testapp.JdkLeaks.dropOrReadSmallStream(JdkLeaks.java:";
+    CoreFindingsIT.assertLogged(r, "httpdiag LEAK response body collected unclosed ", "  sent at " + site);
+    assertTrue(CoreFindingsIT.jfrFinding(jfr, "BODY_NOT_CLOSED", "13 B declared").getString("callSite").startsWith(site));
+  }
+
+  /** A thread started while a JDK exchange's body is read, outliving it: log and JFR (the JDK's own threads: never). */
+  @ParameterizedTest(name = "on {0}")
+  @MethodSource("javas")
+  void threadStartedDuringAJdkExchangeIsReportedInTheLogAndJfr(String java) throws Exception {
+    CoreFindingsIT.assertThreadLeakInLogAndJfr(java, JDK_LEAKS, "\"download-watcher\"",
+        "io.httpdiag.agent.testapp.JdkLeaks.startWatcher(JdkLeaks.java:");
+  }
+
+  /** detect.pinned=on: the JDK HttpClient's send() in a static initializer on a virtual thread (21+); 17: nothing. */
+  @ParameterizedTest(name = "on {0}")
+  @MethodSource("javas")
+  void virtualThreadPinnedInSendIsReportedWhereVirtualThreadsExist(String java) throws Exception {
+    CoreFindingsIT.assertPinnedInLogAndJfr(java, JDK_LEAKS, "io.httpdiag.agent.testapp.JdkLeaks.fetchSlow(JdkLeaks.java:");
+  }
+
+  @ParameterizedTest(name = "on {0}")
+  @MethodSource("javas")
+  void virtualThreadSendingOutsideAnInitializerIsNotReported(String java) throws Exception {
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(JDK_LEAKS)
+        .agent("detect=on,detect.pinned=on,log=off,stacks=all").args("pinnedIo", "fixed").run().assertHealthy();
+    assertEquals(List.of(), CoreFindingsIT.findings(r), r.toString());
+  }
+
+  /** What GC cannot see (DESIGN.md 5): a large body never read stays reachable; only its age reports it. */
+  @ParameterizedTest(name = "on {0}")
+  @MethodSource("javas")
+  void largeStreamBodyDroppedUnreadIsFoundByAgeNotByGc(String java) throws Exception {
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(JDK_LEAKS).agent("detect=on,log=off,stacks=all")
+        .args("bigBodyDropped", "leaky").run().assertHealthy();
+    assertTrue(r.stdout.stream().noneMatch(l -> l.startsWith("testapp: unexpectedly collected")), r::toString);
+    assertTrue(r.stdout.stream().anyMatch(l -> l.startsWith("httpdiag LEAK response body not closed after ")), r::toString);
+  }
+
+  /**
+   * JDK 21+: a client dropped without close() is reported once collected, with the line that built it,
+   * in the log and in JFR. On 17 (no close()) nothing is reported. Closed (try-with-resources): nothing.
+   */
+  @ParameterizedTest(name = "on {0}")
+  @MethodSource("javas")
+  void clientDroppedWithoutCloseIsReportedWhereCloseExists(String java) throws Exception {
+    Path jfr = ChildJvm.workDir().resolve("client-not-closed-" + ProcessHandle.current().pid() + ".jfr");
+    Files.deleteIfExists(jfr);
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(JDK_LEAKS).agent("detect=on,stacks=all")
+        .jvmArg("-XX:StartFlightRecording:filename=" + jfr + ",settings=" + ChildJvm.jfc())
+        .args("clientNotClosed", "leaky").run().assertHealthy();
+    List<String> found = CoreFindingsIT.findings(r);
+    String site = "io.httpdiag.agent.testapp.JdkLeaks.buildUseAndDrop(JdkLeaks.java:";
+    if (Runtime.Version.parse(r.testapp("java.version=")).feature() < 21) {
+      assertTrue(found.stream().noneMatch(f -> f.startsWith("CLIENT_NOT_CLOSED")), "no close() on 17: " + r);
+      return;
+    }
+    long latencyMs = Long.parseLong(r.testapp("unreachable client latency").replace(" ms", ""));
+    assertTrue(latencyMs < 10_000, latencyMs + " ms\n" + r);
+    assertTrue(found.stream().anyMatch(f -> f.startsWith("CLIENT_NOT_CLOSED " + site)), found + "\n" + r);
+    CoreFindingsIT.assertLogged(r, "httpdiag LEAK HttpClient jdkclient1 became unreachable without close()",
+        "  built at " + site);
+    assertTrue(CoreFindingsIT.jfrFinding(jfr, "CLIENT_NOT_CLOSED", "without close()").getString("callSite")
+        .startsWith(site));
+  }
+
+  @ParameterizedTest(name = "on {0}")
+  @MethodSource("javas")
+  void clientClosedIsNotReported(String java) throws Exception {
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(JDK_LEAKS)
+        .agent("detect=on,log=off,stacks=all").args("clientNotClosed", "fixed").run().assertHealthy();
+    assertEquals(List.of(), CoreFindingsIT.findings(r), r.toString());
   }
 
   @ParameterizedTest(name = "{0} fixed on {3}")

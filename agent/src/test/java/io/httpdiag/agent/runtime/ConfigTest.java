@@ -23,6 +23,16 @@ class ConfigTest {
   }
 
   @Test
+  void pinnedDetectionIsOptInAndNeedsTheDetectors() {
+    assertFalse(Config.parse(null, new Properties()).detectPinned, "off by default: it runs a JFR stream");
+    Config on = Config.parse("detect.pinned=on,detect.pinned.after=50ms", new Properties());
+    assertTrue(on.detectPinned);
+    assertEquals(50_000_000L, on.pinnedAfterNanos);
+    assertEquals(20_000_000L, Config.parse(null, new Properties()).pinnedAfterNanos);
+    assertFalse(Config.parse("detect=off,detect.pinned=on", new Properties()).detectPinned);
+  }
+
+  @Test
   void agentArgumentsWinOverSystemProperties() {
     Properties p = new Properties();
     p.setProperty("httpdiag.log", "full");

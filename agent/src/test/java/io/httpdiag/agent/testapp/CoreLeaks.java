@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CoreLeaks {
   private static final Duration T = Duration.ofSeconds(10);
-  private static boolean fixed;
+  static boolean fixed;
   private static Server server;
   private static final List<Response> keptOpen = new ArrayList<>();
 
@@ -61,6 +61,10 @@ public final class CoreLeaks {
           }
           w.write("done");
           break;
+        case "/slow": // a backend that takes its time
+          release.await(150, TimeUnit.MILLISECONDS);
+          w.write("slow");
+          break;
         case "/think":
           Thread.sleep(1);
           w.write("ok");
@@ -81,6 +85,9 @@ public final class CoreLeaks {
         case "churn": churn(); break;
         case "threadLeak": threadLeak(); break;
         case "stuckHandler": stuckHandler(release); break;
+        case "bodyCollected": bodyCollected(); break;
+        case "clientThreadLeak": clientThreadLeak(release); break;
+        case "pinnedIo": Pinning.run(fixed, () -> System.out.println("testapp: " + RemoteConfig.VALUE), CoreLeaks::fetchSlow); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       checkpointAndPrint();
@@ -108,6 +115,47 @@ public final class CoreLeaks {
     } else {
       keptOpen.add(r); // never read, never closed (closed only at exit, after the check point)
     }
+  }
+
+  /** The GC backstop: a response dropped unread is reported once collected, long before detect.body.after. */
+  static void bodyCollected() throws Exception {
+    dropOrReadResponse();
+    long start = System.nanoTime(); // the response is unreachable from here on
+    awaitCollectedFinding(start);
+  }
+
+  private static void dropOrReadResponse() throws Exception {
+    Response r = client().get(server.url("/big"));
+    if (fixed) {
+      try (InputStream in = r.body()) {
+        in.readAllBytes();
+      }
+    }
+    // leaky: r is dropped here, never read nor closed
+  }
+
+  /**
+   * Leaky: collects garbage until the sweeper reports the body as collected unclosed, and prints how
+   * long that took. Fixed: collects garbage and runs a check point: nothing may be found.
+   */
+  static void awaitCollectedFinding(long start) throws Exception {
+    Class<?> findings = Class.forName("io.httpdiag.agent.runtime.Findings");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(fixed ? 2 : 20);
+    while (System.nanoTime() < deadline) {
+      System.gc();
+      if (!fixed) {
+        for (String[] f : findings()) {
+          if (f[0].equals("BODY_NOT_CLOSED") && f[2].contains("collected unclosed")) {
+            System.out.println("testapp: gc backstop latency " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+            return;
+          }
+        }
+      } else {
+        findings.getMethod("sweep", long.class).invoke(null, 0L); // the sweeper's pass, now
+      }
+      Thread.sleep(20);
+    }
+    if (!fixed) throw new AssertionError("no collected-unclosed BODY_NOT_CLOSED within 20 s: " + findings().size() + " findings");
   }
 
   static void bodyClosedEarly() throws Exception {
@@ -204,6 +252,50 @@ public final class CoreLeaks {
     caller.join(TimeUnit.SECONDS.toMillis(15));
   }
 
+  /**
+   * A thread started while a client exchange is in flight on this thread (between the request and
+   * the end of its body) that outlives it. Fixed: stopped before the body is done with. Both variants
+   * use a client with a timeout, so core-transport's own timer thread starts inside the exchange too
+   * (and must not be reported).
+   */
+  static void clientThreadLeak(CountDownLatch release) throws Exception {
+    Client c = Client.builder().timeout(T).build();
+    try (Response r = c.get(server.url("/big"))) {
+      Thread progress = startProgressReporter(release);
+      r.body().readAllBytes();
+      if (fixed) {
+        progress.interrupt();
+        progress.join(10_000);
+      }
+    }
+  }
+
+  static Thread startProgressReporter(CountDownLatch release) {
+    Thread t = new Thread(() -> {
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "progress-reporter");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  /** Configuration fetched over HTTP in a static initializer: pins the virtual thread that first touches it. */
+  static final class RemoteConfig {
+    static final String VALUE = fetchSlow();
+  }
+
+  static String fetchSlow() {
+    try (Response r = Client.builder().timeout(T).build().get(server.url("/slow"))) {
+      return new String(r.body().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   static void threadLeak() throws Exception {
     try (Response r = client().get(server.url("/spawn"))) {
       r.body().readAllBytes();
@@ -261,14 +353,16 @@ public final class CoreLeaks {
     for (String text : texts) System.out.println(text);
   }
 
-  private static List<String[]> findings() throws Exception {
+  /** Every finding so far as {kind, call site, title}. */
+  static List<String[]> findings() throws Exception {
     Class<?> findings = Class.forName("io.httpdiag.agent.runtime.Findings");
     List<?> all = (List<?>) findings.getMethod("all").invoke(null);
     List<String[]> out = new ArrayList<>();
     for (Object f : all) {
       String kind = f.getClass().getField("kind").get(f).toString();
       String site = (String) f.getClass().getMethod("callSite").invoke(f);
-      out.add(new String[] {kind, site});
+      String title = (String) f.getClass().getMethod("title").invoke(f);
+      out.add(new String[] {kind, site, title});
     }
     return out;
   }

@@ -21,6 +21,8 @@ public final class JdkLeaks {
   private static boolean fixed;
   private static Server server;
   private static final List<InputStream> keptOpen = new ArrayList<>();
+  /** Every client the scenarios build, kept reachable (so none is reported as dropped) and shut down at exit. */
+  private static final List<HttpClient> clients = new ArrayList<>();
 
   private JdkLeaks() {}
 
@@ -34,6 +36,10 @@ public final class JdkLeaks {
           w.headers().set("Content-Length", Integer.toString(4 << 20));
           byte[] chunk = new byte[64 * 1024];
           for (int i = 0; i < 64; i++) w.write(chunk);
+          break;
+        case "/slow":
+          release.await(150, TimeUnit.MILLISECONDS);
+          w.write("slow");
           break;
         case "/stall":
           release.await(20, TimeUnit.SECONDS);
@@ -50,12 +56,18 @@ public final class JdkLeaks {
         case "clientPerRequest": clientPerRequest(); break;
         case "noTimeouts": noTimeouts(); break;
         case "stuck": stuck(release); break;
+        case "bodyCollected": bodyCollected(); break;
+        case "bigBodyDropped": bigBodyDropped(); break;
+        case "clientNotClosed": clientNotClosed(); break;
+        case "clientThreadLeak": clientThreadLeak(release); break;
+        case "pinnedIo": Pinning.run(fixed, () -> System.out.println("testapp: " + RemoteConfig.VALUE), JdkLeaks::fetchSlow); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       CoreLeaks.checkpointAndPrint();
     } finally {
       release.countDown();
       for (InputStream in : keptOpen) in.close();
+      for (HttpClient c : clients) shutdownNow(c);
       server.close();
     }
     SimulatedTraffic.report();
@@ -64,7 +76,105 @@ public final class JdkLeaks {
   private static HttpClient client() {
     HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1);
     if (fixed) b.connectTimeout(Duration.ofSeconds(5));
-    return b.build();
+    HttpClient c = b.build();
+    clients.add(c);
+    return c;
+  }
+
+  /**
+   * A thread started while an exchange's body is being read (the exchange is in flight on this
+   * thread) that outlives it. Fixed: stopped before the body is closed. Inside that exchange both
+   * variants also build a second client and send with it, so the JDK's own SelectorManager and
+   * worker threads start inside the scope too (and must not be reported).
+   */
+  static void clientThreadLeak(CountDownLatch release) throws Exception {
+    HttpResponse<InputStream> r = client().send(request("/big"), HttpResponse.BodyHandlers.ofInputStream());
+    try (InputStream in = r.body()) {
+      HttpClient inner = client();
+      inner.send(request("/"), HttpResponse.BodyHandlers.ofString());
+      inner.sendAsync(request("/"), HttpResponse.BodyHandlers.ofString()).get(10, TimeUnit.SECONDS);
+      Thread watcher = startWatcher(release);
+      in.readAllBytes();
+      if (fixed) {
+        watcher.interrupt();
+        watcher.join(10_000);
+      }
+    }
+  }
+
+  /** Configuration fetched with the JDK HttpClient in a static initializer: pins the virtual thread that touches it. */
+  static final class RemoteConfig {
+    static final String VALUE = fetchSlow();
+  }
+
+  static String fetchSlow() {
+    try {
+      return Shared.CLIENT.send(HttpRequest.newBuilder(URI.create(server.url("/slow"))).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final class Shared {
+    static final HttpClient CLIENT =
+        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  static Thread startWatcher(CountDownLatch release) {
+    Thread t = new Thread(() -> {
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "download-watcher");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  /** JDK 21+ only (this compiles for 17): stops the client without waiting for bodies left open. */
+  private static void shutdownNow(HttpClient c) {
+    try {
+      HttpClient.class.getMethod("shutdownNow").invoke(c);
+    } catch (NoSuchMethodException jdk17) {
+      // nothing to stop it with: its SelectorManager ends when the client is collected
+    } catch (ReflectiveOperationException e) {
+      System.out.println("testapp: " + e);
+    }
+  }
+
+  /**
+   * JDK 21+: a client used once and dropped without close() is reported once collected, at the line
+   * that built it. On 17 there is no close() to ask for: nothing may be reported.
+   */
+  static void clientNotClosed() throws Exception {
+    buildUseAndDrop();
+    long start = System.nanoTime(); // the client is unreachable from here on
+    boolean closeExists = Runtime.version().feature() >= 21;
+    Class<?> findings = Class.forName("io.httpdiag.agent.runtime.Findings");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(fixed || !closeExists ? 2 : 20);
+    while (System.nanoTime() < deadline) {
+      System.gc();
+      if (fixed || !closeExists) {
+        findings.getMethod("sweep", long.class).invoke(null, 0L); // the sweeper's pass, now
+      } else if (CoreLeaks.findings().stream().anyMatch(f -> f[0].equals("CLIENT_NOT_CLOSED"))) {
+        System.out.println("testapp: unreachable client latency " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+        return;
+      }
+      Thread.sleep(20);
+    }
+    if (!fixed && closeExists) throw new AssertionError("no CLIENT_NOT_CLOSED within 20 s");
+  }
+
+  private static void buildUseAndDrop() throws Exception {
+    HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+        .build();
+    c.send(request("/"), HttpResponse.BodyHandlers.ofString());
+    if (fixed && c instanceof AutoCloseable) {
+      ((AutoCloseable) c).close(); // try-with-resources on 21+
+    }
   }
 
   private static HttpRequest request(String path) {
@@ -81,6 +191,47 @@ public final class JdkLeaks {
       }
     } else {
       keptOpen.add(r.body()); // never read, never closed (closed only at exit, after the check point)
+    }
+  }
+
+  /**
+   * The GC backstop: an ofInputStream response whose small body was fully received (the connection
+   * is back in the pool), dropped unread, is reported once collected.
+   */
+  static void bodyCollected() throws Exception {
+    dropOrReadSmallStream();
+    long start = System.nanoTime(); // the response is unreachable from here on
+    CoreLeaks.fixed = fixed;
+    CoreLeaks.awaitCollectedFinding(start);
+  }
+
+  private static void dropOrReadSmallStream() throws Exception {
+    HttpResponse<InputStream> r = client().send(request("/"), HttpResponse.BodyHandlers.ofInputStream());
+    if (fixed) {
+      try (InputStream in = r.body()) {
+        in.readAllBytes();
+      }
+    }
+  }
+
+  /**
+   * What GC cannot see: a large ofInputStream body never read keeps its response reachable from the
+   * client's internals, so only the age-based check finds it (at the check point).
+   */
+  static void bigBodyDropped() throws Exception {
+    HttpResponse<InputStream> r = client().send(request("/big"), HttpResponse.BodyHandlers.ofInputStream());
+    if (fixed) {
+      try (InputStream in = r.body()) {
+        in.readAllBytes();
+      }
+    }
+    r = null;
+    for (int i = 0; i < 5; i++) {
+      System.gc();
+      Class.forName("io.httpdiag.agent.runtime.Findings").getMethod("sweep", long.class).invoke(null, 0L);
+    }
+    for (String[] f : CoreLeaks.findings()) {
+      if (f[2].contains("collected unclosed")) System.out.println("testapp: unexpectedly collected: " + f[2]);
     }
   }
 

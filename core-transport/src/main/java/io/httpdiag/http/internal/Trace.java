@@ -131,6 +131,13 @@ public final class Trace {
     if (trace != null) ((ClientTrace) trace).gotResponseHeaders(exchangeId, status, contentLength);
   }
 
+  /**
+   * The response is about to be returned to the caller; {@code body} is the stream the caller must
+   * read to the end or close. Not forwarded to {@link ClientTrace}: the agent watches {@code body}
+   * weakly, to report a body that becomes unreachable while still open.
+   */
+  public static void responseReturned(Object trace, long exchangeId, Object body) {}
+
   /** The exchange failed before a response could be returned to the caller. */
   public static void exchangeFailed(Object trace, long exchangeId, Throwable error) {
     if (trace != null) ((ClientTrace) trace).exchangeFailed(exchangeId, error);
