@@ -33,7 +33,7 @@ public final class Agent {
     try {
       // Before any ByteBuddy class loads: the Nexus would need sun.misc.Unsafe (a warning on JDK 25).
       System.setProperty("net.bytebuddy.nexus.disabled", "true");
-      File jar = new File(Agent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      File jar = agentJar();
       if (!onBootPath()) {
         // Validate first, so bad options leave the JVM untouched (appending to the boot path makes
         // JDK 21+ print a CDS warning) and the user sees exactly one line.
@@ -65,6 +65,20 @@ public final class Agent {
       if (e.getCause() instanceof IllegalArgumentException) return e.getCause().getMessage();
       throw e;
     }
+  }
+
+  /**
+   * The agent jar. Loaded by the bootstrap loader ({@code -Xbootclasspath/a:httpdiag-agent.jar}, which
+   * spares the JVM's CDS warning of a later append) this class has no code source; its own URL,
+   * {@code jar:file:/…/httpdiag-agent.jar!/io/httpdiag/agent/Agent.class}, still names the jar.
+   */
+  private static File agentJar() throws Exception {
+    java.security.CodeSource source = Agent.class.getProtectionDomain().getCodeSource();
+    if (source != null && source.getLocation() != null) return new File(source.getLocation().toURI());
+    String url = String.valueOf(Agent.class.getResource("Agent.class"));
+    int bang = url.indexOf("!/");
+    if (!url.startsWith("jar:file:") || bang < 0) throw new IllegalStateException("cannot locate the agent jar from " + url);
+    return new File(new java.net.URI(url.substring("jar:".length(), bang)));
   }
 
   private static boolean onBootPath() {

@@ -37,6 +37,26 @@ class AllJdksIT {
     return tests;
   }
 
+  /**
+   * With the jar already on the boot class path (-Xbootclasspath/a), the agent does not append it
+   * again, so the JVM prints no CDS "Sharing is only supported for boot loader classes" warning.
+   */
+  @TestFactory
+  List<DynamicTest> jarOnTheBootClassPathStartsWithoutTheJvmsCdsWarning() throws IOException {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Path java : installedJdks().values()) {
+      tests.add(DynamicTest.dynamicTest(java.toString(), () -> {
+        ChildJvm.Result r = ChildJvm.simulated().java(java.toString()).agent("log=summary")
+            .jvmArg("-Xbootclasspath/a:" + ChildJvm.agentJar()).args("fresh").run().assertHealthy();
+        assertEquals("true", r.testapp("installed="), r.toString());
+        assertEquals("boot", r.testapp("runtimeLoader="));
+        assertEquals(1, r.log().size(), r.toString());
+        assertTrue(r.stderr.stream().noneMatch(l -> l.contains("Sharing is only supported")), r.toString());
+      }));
+    }
+    return tests;
+  }
+
   /** Distinct JDKs (by real path) under /usr/lib/jvm with bin/java, version 17 or later. */
   static Map<Path, Path> installedJdks() throws IOException {
     Map<Path, Path> found = new LinkedHashMap<>();
