@@ -28,6 +28,8 @@ import java.util.Set;
  * encoding and decoding are inverse.
  */
 class ParserFuzzTest {
+  // Dictionary entries are written to a libFuzzer dictionary file as is: bytes outside printable
+  // ASCII, quotes and backslashes must be given as \xNN escapes.
   /** Pipelined messages per input: enough to cover the hand-over from one message to the next. */
   private static final int MAX_MESSAGES = 4;
   private static final int MAX_LEADING_EMPTY_LINES = 8;
@@ -37,8 +39,8 @@ class ParserFuzzTest {
 
   /** A server's view: request heads, their bodies, and the requests pipelined after them. */
   @FuzzTest
-  @DictionaryEntries({"GET ", " HTTP/1.1\r\n", " HTTP/1.0\r\n", "Host: a\r\n", "Content-Length: ", "\r\n\r\n",
-      "Transfer-Encoding: chunked\r\n", "Expect: 100-continue\r\n", "Connection: close\r\n", "0\r\n\r\n", ";a=\"b\""})
+  @DictionaryEntries({"GET ", " HTTP/1.1\\x0D\\x0A", " HTTP/1.0\\x0D\\x0A", "Host: a\\x0D\\x0A", "Content-Length: ", "\\x0D\\x0A\\x0D\\x0A",
+      "Transfer-Encoding: chunked\\x0D\\x0A", "Expect: 100-continue\\x0D\\x0A", "Connection: close\\x0D\\x0A", "0\\x0D\\x0A\\x0D\\x0A", ";a=\\x22b\\x22"})
   void requestStream(byte[] input) throws IOException {
     FuzzInput in = FuzzInput.of(input);
     HttpReader r = new HttpReader(in, in.flag6 ? 16 : 4096);
@@ -105,7 +107,7 @@ class ParserFuzzTest {
    * itself chooses, empty writes included) and the decoder must give back exactly.
    */
   @FuzzTest
-  @DictionaryEntries({"\r\n", "0\r\n\r\n", ";a=b", ";a=\"b\\\"\"", "ffffffffffffffff", "X-T: v\r\n"})
+  @DictionaryEntries({"\\x0D\\x0A", "0\\x0D\\x0A\\x0D\\x0A", ";a=b", ";a=\\x22b\\x5C\\x22\\x22", "ffffffffffffffff", "X-T: v\\x0D\\x0A"})
   void chunkedBody(byte[] input) throws IOException {
     FuzzInput in = FuzzInput.of(input);
     if (in.flag7) {
@@ -187,8 +189,8 @@ class ParserFuzzTest {
    * the early release of a body whose rest is already buffered ({@link BodyInputStream#drainBuffered}).
    */
   @FuzzTest
-  @DictionaryEntries({"HTTP/1.1 ", "HTTP/1.0 ", "200 OK\r\n", "100 Continue\r\n", "204", "304", "101", "\r\n\r\n",
-      "Content-Length: ", "Transfer-Encoding: chunked\r\n", "Connection: close\r\n", "0\r\n\r\n"})
+  @DictionaryEntries({"HTTP/1.1 ", "HTTP/1.0 ", "200 OK\\x0D\\x0A", "100 Continue\\x0D\\x0A", "204", "304", "101", "\\x0D\\x0A\\x0D\\x0A",
+      "Content-Length: ", "Transfer-Encoding: chunked\\x0D\\x0A", "Connection: close\\x0D\\x0A", "0\\x0D\\x0A\\x0D\\x0A"})
   void responseStream(byte[] input) throws IOException {
     FuzzInput in = FuzzInput.of(input);
     boolean headRequest = in.flag7;
