@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Reads llhttp's markdown test corpus ({@code test/request/*.md}): each case is the nearest heading,
- * a {@code <!-- meta=... -->} line, an {@code http} block (the input) and a {@code log} block (what
+ * Reads llhttp's markdown test corpus ({@code test/request/*.md}, {@code test/response/*.md}): each
+ * case is the nearest heading, a {@code <!-- meta=... -->} line, an {@code http} block (the input) and a {@code log} block (what
  * llhttp reported). The input conversion follows llhttp's {@code test/md-test.ts}: drop the last
  * newline, join lines ending in a backslash, make every newline CRLF, then expand {@code \r \n \t
  * \f \xHH} and octal escapes; the resulting string is sent UTF-8 encoded.
