@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.code_intelligence.jazzer.junit.DictionaryEntries;
+import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.httpdiag.http.Headers;
 import java.io.ByteArrayInputStream;
@@ -28,8 +28,6 @@ import java.util.Set;
  * encoding and decoding are inverse.
  */
 class ParserFuzzTest {
-  // Dictionary entries are written to a libFuzzer dictionary file as is: bytes outside printable
-  // ASCII, quotes and backslashes must be given as \xNN escapes.
   /** Pipelined messages per input: enough to cover the hand-over from one message to the next. */
   private static final int MAX_MESSAGES = 4;
   private static final int MAX_LEADING_EMPTY_LINES = 8;
@@ -39,8 +37,7 @@ class ParserFuzzTest {
 
   /** A server's view: request heads, their bodies, and the requests pipelined after them. */
   @FuzzTest
-  @DictionaryEntries({"GET ", " HTTP/1.1\\x0D\\x0A", " HTTP/1.0\\x0D\\x0A", "Host: a\\x0D\\x0A", "Content-Length: ", "\\x0D\\x0A\\x0D\\x0A",
-      "Transfer-Encoding: chunked\\x0D\\x0A", "Expect: 100-continue\\x0D\\x0A", "Connection: close\\x0D\\x0A", "0\\x0D\\x0A\\x0D\\x0A", ";a=\\x22b\\x22"})
+  @DictionaryFile(resourcePath = "ParserFuzzTest.dict")
   void requestStream(byte[] input) throws IOException {
     FuzzInput in = FuzzInput.of(input);
     HttpReader r = new HttpReader(in, in.flag6 ? 16 : 4096);
@@ -107,7 +104,7 @@ class ParserFuzzTest {
    * itself chooses, empty writes included) and the decoder must give back exactly.
    */
   @FuzzTest
-  @DictionaryEntries({"\\x0D\\x0A", "0\\x0D\\x0A\\x0D\\x0A", ";a=b", ";a=\\x22b\\x5C\\x22\\x22", "ffffffffffffffff", "X-T: v\\x0D\\x0A"})
+  @DictionaryFile(resourcePath = "ParserFuzzTest.dict")
   void chunkedBody(byte[] input) throws IOException {
     FuzzInput in = FuzzInput.of(input);
     if (in.flag7) {
@@ -189,8 +186,7 @@ class ParserFuzzTest {
    * the early release of a body whose rest is already buffered ({@link BodyInputStream#drainBuffered}).
    */
   @FuzzTest
-  @DictionaryEntries({"HTTP/1.1 ", "HTTP/1.0 ", "200 OK\\x0D\\x0A", "100 Continue\\x0D\\x0A", "204", "304", "101", "\\x0D\\x0A\\x0D\\x0A",
-      "Content-Length: ", "Transfer-Encoding: chunked\\x0D\\x0A", "Connection: close\\x0D\\x0A", "0\\x0D\\x0A\\x0D\\x0A"})
+  @DictionaryFile(resourcePath = "ParserFuzzTest.dict")
   void responseStream(byte[] input) throws IOException {
     FuzzInput in = FuzzInput.of(input);
     boolean headRequest = in.flag7;
