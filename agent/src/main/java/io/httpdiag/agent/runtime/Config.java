@@ -138,8 +138,8 @@ public final class Config {
         if (option.isEmpty()) continue;
         int eq = option.indexOf('=');
         if (eq <= 0) {
-          throw new IllegalArgumentException("bad option " + option + ": expected key=value with key one of "
-              + String.join(", ", KEYS.keySet()));
+          throw new IllegalArgumentException("bad option " + printable(option)
+              + ": expected key=value with key one of " + String.join(", ", KEYS.keySet()));
         }
         String key = option.substring(0, eq).trim();
         values.put(key, check(key, option.substring(eq + 1).trim(), option));
@@ -151,7 +151,7 @@ public final class Config {
   private static String check(String key, String value, String shown) {
     String expected = KEYS.get(key);
     if (expected == null) {
-      throw new IllegalArgumentException("unknown option " + shown + ": expected one of "
+      throw new IllegalArgumentException("unknown option " + printable(shown) + ": expected one of "
           + String.join(", ", KEYS.keySet()));
     }
     boolean ok;
@@ -174,8 +174,32 @@ public final class Config {
         ok = Arrays.asList(expected.split("\\|")).contains(value.toLowerCase(Locale.ROOT));
         value = value.toLowerCase(Locale.ROOT);
     }
-    if (!ok) throw new IllegalArgumentException("bad option " + shown + ": expected " + expected);
+    if (!ok) throw new IllegalArgumentException("bad option " + printable(shown) + ": expected " + expected);
     return value;
+  }
+
+  /**
+   * {@code s} with control and line-separator characters escaped (as {@code \n}, {@code \r},
+   * {@code \t} or a Java-style u-escape): the message of a bad option is the one line the agent
+   * prints, whatever the option held.
+   */
+  static String printable(String s) {
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\n') {
+        sb.append("\\n");
+      } else if (c == '\r') {
+        sb.append("\\r");
+      } else if (c == '\t') {
+        sb.append("\\t");
+      } else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
   }
 
   /** "500ms", "30s", "2m" in nanoseconds (validated by {@link #check}). */
