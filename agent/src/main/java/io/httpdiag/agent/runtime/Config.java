@@ -165,7 +165,7 @@ public final class Config {
       case "detect.threads.after":
       case "detect.body.after":
       case "detect.stuck.after":
-        ok = value.matches("[0-9]{1,9}(ms|s|m)");
+        ok = value.matches("[0-9]{1,9}(ms|s|m)") && fitsInNanos(value);
         break;
       case "max.exchanges":
         ok = value.matches("[0-9]{1,7}") && Integer.parseInt(value) >= 16 && Integer.parseInt(value) <= 1_000_000;
@@ -204,9 +204,19 @@ public final class Config {
 
   /** "500ms", "30s", "2m" in nanoseconds (validated by {@link #check}). */
   static long durationNanos(String v) {
-    if (v.endsWith("ms")) return Long.parseLong(v.substring(0, v.length() - 2)) * 1_000_000L;
-    if (v.endsWith("s")) return Long.parseLong(v.substring(0, v.length() - 1)) * 1_000_000_000L;
-    return Long.parseLong(v.substring(0, v.length() - 1)) * 60_000_000_000L;
+    if (v.endsWith("ms")) return Math.multiplyExact(Long.parseLong(v.substring(0, v.length() - 2)), 1_000_000L);
+    if (v.endsWith("s")) return Math.multiplyExact(Long.parseLong(v.substring(0, v.length() - 1)), 1_000_000_000L);
+    return Math.multiplyExact(Long.parseLong(v.substring(0, v.length() - 1)), 60_000_000_000L);
+  }
+
+  /** Nine digits of minutes (~1900 years) overflow a long of nanoseconds; those are bad options, not negative durations. */
+  private static boolean fitsInNanos(String v) {
+    try {
+      durationNanos(v);
+      return true;
+    } catch (ArithmeticException overflow) {
+      return false;
+    }
   }
 
   @Override

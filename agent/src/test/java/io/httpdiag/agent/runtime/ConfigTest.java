@@ -67,4 +67,12 @@ class ConfigTest {
     assertEquals("bad option -Dhttpdiag.jfr=o\\u2028n: expected on|off",
         assertThrows(IllegalArgumentException.class, () -> Config.parse(null, p)).getMessage());
   }
+
+  @Test
+  void durationsTooLongForNanosecondsAreBadOptionsNotNegativeDurations() {
+    assertEquals(153_722_867L * 60_000_000_000L, Config.parse("detect.stuck.after=153722867m", null).stuckAfterNanos);
+    assertEquals("bad option detect.stuck.after=999999999m: expected a duration such as 30s or 500ms",
+        assertThrows(IllegalArgumentException.class, () -> Config.parse("detect.stuck.after=999999999m", null))
+            .getMessage());
+  }
 }
