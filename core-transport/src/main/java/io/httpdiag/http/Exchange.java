@@ -133,15 +133,18 @@ final class Exchange {
     }
     Trace.gotResponseHeaders(trace, id, head.status, head.chunked ? -1 : head.contentLength);
     phase = "reading the response body";
-    boolean noBody = req.method().equals("HEAD") || head.status < 200 || head.status == 204 || head.status == 304;
+    boolean headRequest = req.method().equals("HEAD");
+    boolean noBody = headRequest || head.status < 200 || head.status == 204 || head.status == 304;
     BodyInputStream body = BodyInputStream.forHead(pc.reader, head, noBody, false, t.maxResponseHeaderBytes);
     String notReusable = t.disableKeepAlives ? "keepAlivesDisabled"
         : !head.keepAlive() || req.headers().containsToken("Connection", "close") || body.untilClose()
             || !wroteWholeBody || head.status == 101 ? "connectionClose" : null; // 101: no longer HTTP/1.1
     pc.setReadDeadline(deadline, kind, budget, "reading the response body");
     ClientBody cb = new ClientBody(this, pc, body, notReusable);
-    Response r = new Response(req, head.status, head.reason, head.protocol(), head.headers, cb,
-        head.chunked ? -1 : noBody ? 0 : head.contentLength);
+    // Go's Response.ContentLength: a HEAD response reports the field (the size a GET would get);
+    // other body-less responses 0, whatever their framing fields say.
+    long length = headRequest ? head.contentLength : noBody ? 0 : head.chunked ? -1 : head.contentLength;
+    Response r = new Response(req, head.status, head.reason, head.protocol(), head.headers, cb, length);
     cb.checkEnd(); // an empty body gives the connection back before the caller sees the response
     Trace.responseReturned(trace, id, cb);
     return r;

@@ -62,7 +62,11 @@ public final class Response implements AutoCloseable {
     return body;
   }
 
-  /** The Content-Length, or -1 when unknown (chunked, or delimited by the connection's close). */
+  /**
+   * The body's length: the Content-Length, or -1 when unknown (chunked, or delimited by the
+   * connection's close); 0 for 1xx, 204 and 304. For a HEAD request, the Content-Length field as
+   * sent (the length a GET would get), or -1 without one; the body itself is empty. As Go.
+   */
   public long contentLength() {
     return contentLength;
   }

@@ -178,6 +178,71 @@ class ClientFaultTest {
     assertEquals(1, server.accepted());
   }
 
+  // ---------------------------------------------------------------- found by the llhttp response corpus
+
+  @Test
+  void emptyLineAfterContinueIsSkipped() throws Exception {
+    serve((c, i) -> {
+      c.readRequest();
+      c.write("HTTP/1.1 100 Continue\r\n\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\ngone");
+      c.awaitClose();
+    });
+    try (Response r = client.get(server.url("/"))) {
+      assertEquals(404, r.status());
+      assertEquals("gone", new String(r.body().readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void strayEmptyLineAfterABodyDoesNotBreakTheNextResponseOnTheConnection() throws Exception {
+    serve((c, i) -> {
+      while (c.readRequest() != null) {
+        c.write("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nAAA\r\n");
+      }
+    });
+    assertEquals("AAA", read(client.get(server.url("/"))));
+    assertEquals("AAA", read(client.get(server.url("/"))));
+    assertEquals(1, server.distinctRemotePorts());
+  }
+
+  @Test
+  void bareCrBeforeAStatusLineIsAProtocolError() throws Exception {
+    serve((c, i) -> {
+      c.readRequest();
+      c.write("\rHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+      c.awaitClose();
+    });
+    ProtocolException e = assertThrows(ProtocolException.class, () -> client.get(server.url("/")));
+    assertEquals("bare CR before status line", e.getMessage());
+  }
+
+  @Test
+  void headResponseReportsTheContentLengthAGetWouldHave() throws Exception {
+    serve((c, i) -> {
+      while (c.readRequest() != null) {
+        c.write("HTTP/1.1 200 OK\r\nContent-Length: 123\r\n\r\n");
+      }
+    });
+    try (Response r = client.send(Request.builder("HEAD", server.url("/")).build())) {
+      assertEquals(123, r.contentLength());
+      assertEquals(-1, r.body().read());
+    }
+    assertEquals(1, transport.stats().idle(), "a HEAD response has no body: the connection is reusable at once");
+  }
+
+  @Test
+  void notModifiedWithChunkedFramingHasAnEmptyBodyOfKnownLength() throws Exception {
+    serve((c, i) -> {
+      while (c.readRequest() != null) {
+        c.write("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n");
+      }
+    });
+    try (Response r = client.get(server.url("/"))) {
+      assertEquals(0, r.contentLength());
+      assertEquals(-1, r.body().read());
+    }
+  }
+
   // ---------------------------------------------------------------- malformed responses
 
   @Test

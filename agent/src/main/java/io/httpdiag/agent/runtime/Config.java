@@ -149,8 +149,8 @@ public final class Config {
         if (option.isEmpty()) continue;
         int eq = option.indexOf('=');
         if (eq <= 0) {
-          throw new IllegalArgumentException("bad option " + option + ": expected key=value with key one of "
-              + String.join(", ", KEYS.keySet()));
+          throw new IllegalArgumentException("bad option " + printable(option)
+              + ": expected key=value with key one of " + String.join(", ", KEYS.keySet()));
         }
         String key = option.substring(0, eq).trim();
         values.put(key, check(key, option.substring(eq + 1).trim(), option));
@@ -162,7 +162,7 @@ public final class Config {
   private static String check(String key, String value, String shown) {
     String expected = KEYS.get(key);
     if (expected == null) {
-      throw new IllegalArgumentException("unknown option " + shown + ": expected one of "
+      throw new IllegalArgumentException("unknown option " + printable(shown) + ": expected one of "
           + String.join(", ", KEYS.keySet()));
     }
     boolean ok;
@@ -177,7 +177,7 @@ public final class Config {
       case "detect.body.after":
       case "detect.stuck.after":
       case "detect.pinned.after":
-        ok = value.matches("[0-9]{1,9}(ms|s|m)");
+        ok = value.matches("[0-9]{1,9}(ms|s|m)") && fitsInNanos(value);
         break;
       case "max.exchanges":
         ok = value.matches("[0-9]{1,7}") && Integer.parseInt(value) >= 16 && Integer.parseInt(value) <= 1_000_000;
@@ -186,15 +186,49 @@ public final class Config {
         ok = Arrays.asList(expected.split("\\|")).contains(value.toLowerCase(Locale.ROOT));
         value = value.toLowerCase(Locale.ROOT);
     }
-    if (!ok) throw new IllegalArgumentException("bad option " + shown + ": expected " + expected);
+    if (!ok) throw new IllegalArgumentException("bad option " + printable(shown) + ": expected " + expected);
     return value;
+  }
+
+  /**
+   * {@code s} with control and line-separator characters escaped (as {@code \n}, {@code \r},
+   * {@code \t} or a Java-style u-escape): the message of a bad option is the one line the agent
+   * prints, whatever the option held.
+   */
+  static String printable(String s) {
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\n') {
+        sb.append("\\n");
+      } else if (c == '\r') {
+        sb.append("\\r");
+      } else if (c == '\t') {
+        sb.append("\\t");
+      } else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
   }
 
   /** "500ms", "30s", "2m" in nanoseconds (validated by {@link #check}). */
   static long durationNanos(String v) {
-    if (v.endsWith("ms")) return Long.parseLong(v.substring(0, v.length() - 2)) * 1_000_000L;
-    if (v.endsWith("s")) return Long.parseLong(v.substring(0, v.length() - 1)) * 1_000_000_000L;
-    return Long.parseLong(v.substring(0, v.length() - 1)) * 60_000_000_000L;
+    if (v.endsWith("ms")) return Math.multiplyExact(Long.parseLong(v.substring(0, v.length() - 2)), 1_000_000L);
+    if (v.endsWith("s")) return Math.multiplyExact(Long.parseLong(v.substring(0, v.length() - 1)), 1_000_000_000L);
+    return Math.multiplyExact(Long.parseLong(v.substring(0, v.length() - 1)), 60_000_000_000L);
+  }
+
+  /** Nine digits of minutes (~1900 years) overflow a long of nanoseconds; those are bad options, not negative durations. */
+  private static boolean fitsInNanos(String v) {
+    try {
+      durationNanos(v);
+      return true;
+    } catch (ArithmeticException overflow) {
+      return false;
+    }
   }
 
   @Override

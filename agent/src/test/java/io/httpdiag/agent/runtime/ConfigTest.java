@@ -64,4 +64,25 @@ class ConfigTest {
     assertTrue(assertThrows(IllegalArgumentException.class, () -> Config.parse("", p)).getMessage()
         .startsWith("unknown option -Dhttpdiag.nope=1: expected one of log, "));
   }
+
+  @Test
+  void controlCharactersInABadOptionAreEscapedSoTheMessageStaysOneLine() {
+    // Found by ConfigFuzzTest: the agent prints the message as its one line of diagnosis.
+    assertEquals("unknown option rlog.file=\\n\\u0085x: expected one of " + String.join(", ", Config.KEYS.keySet()),
+        assertThrows(IllegalArgumentException.class, () -> Config.parse("rlog.file=\n\u0085x", null)).getMessage());
+    assertEquals("bad option log=a\\r\\nb: expected off|findings|summary|full",
+        assertThrows(IllegalArgumentException.class, () -> Config.parse("log=a\r\nb", null)).getMessage());
+    Properties p = new Properties();
+    p.setProperty("httpdiag.jfr", "o\u2028n");
+    assertEquals("bad option -Dhttpdiag.jfr=o\\u2028n: expected on|off",
+        assertThrows(IllegalArgumentException.class, () -> Config.parse(null, p)).getMessage());
+  }
+
+  @Test
+  void durationsTooLongForNanosecondsAreBadOptionsNotNegativeDurations() {
+    assertEquals(153_722_867L * 60_000_000_000L, Config.parse("detect.stuck.after=153722867m", null).stuckAfterNanos);
+    assertEquals("bad option detect.stuck.after=999999999m: expected a duration such as 30s or 500ms",
+        assertThrows(IllegalArgumentException.class, () -> Config.parse("detect.stuck.after=999999999m", null))
+            .getMessage());
+  }
 }

@@ -92,24 +92,9 @@ public final class HttpReader {
    * @throws ProtocolException with the status to answer (400, 414, 431, 501, 505)
    */
   public Head readRequestHead(int maxHeaderBytes) throws IOException {
-    int skipped = 0;
     // RFC 9112 section 2.2: ignore at least one empty line before the request-line.
-    while (true) {
-      if (pos >= lim && fill(0) <= 0) {
-        return null;
-      }
-      if (buf[pos] == '\r' && skipped < MAX_LEADING_EMPTY_LINES) {
-        if (pos + 1 >= lim && fill(1) <= 0) {
-          throw new ProtocolException(400, "truncated line before request");
-        }
-        if (buf[pos + 1] != '\n') {
-          throw new ProtocolException(400, "bare CR before request line");
-        }
-        pos += 2;
-        skipped++;
-        continue;
-      }
-      break;
+    if (!skipEmptyLines("request")) {
+      return null;
     }
     int end = scanHead(maxHeaderBytes, true);
     Head head = new Head();
@@ -132,6 +117,11 @@ public final class HttpReader {
     if (pos >= lim && fill(0) <= 0) {
       throw new EOFException("connection closed before any response byte");
     }
+    // Empty lines before a status line, as before a request line (llhttp skips them too): servers
+    // send a stray CRLF after a Content-Length body or after "100 Continue" (aiohttp did).
+    if (!skipEmptyLines("status")) {
+      throw new EOFException("connection closed after empty lines, before the status line");
+    }
     int end = scanHead(maxHeaderBytes, false);
     Head head = new Head();
     int lineEnd = lineEnd(pos, end);
@@ -140,6 +130,28 @@ public final class HttpReader {
     pos = end;
     checkResponseFraming(head);
     return head;
+  }
+
+  /**
+   * Skips up to {@link #MAX_LEADING_EMPTY_LINES} CRLFs before a start line. Returns false on a
+   * clean EOF before the start line; a bare CR is an error. Bounded, so a peer cannot keep us here.
+   */
+  private boolean skipEmptyLines(String line) throws IOException {
+    for (int skipped = 0; ; skipped++) {
+      if (pos >= lim && fill(0) <= 0) {
+        return false;
+      }
+      if (buf[pos] != '\r' || skipped >= MAX_LEADING_EMPTY_LINES) {
+        return true;
+      }
+      if (pos + 1 >= lim && fill(1) <= 0) {
+        throw new ProtocolException(400, "truncated line before " + line + " line");
+      }
+      if (buf[pos + 1] != '\n') {
+        throw new ProtocolException(400, "bare CR before " + line + " line");
+      }
+      pos += 2;
+    }
   }
 
   /**

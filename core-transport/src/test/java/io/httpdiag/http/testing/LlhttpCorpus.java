@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Reads llhttp's markdown test corpus ({@code test/request/*.md}): each case is the nearest heading,
- * a {@code <!-- meta=... -->} line, an {@code http} block (the input) and a {@code log} block (what
+ * Reads llhttp's markdown test corpus ({@code test/request/*.md}, {@code test/response/*.md}): each
+ * case is the nearest heading, a {@code <!-- meta=... -->} line, an {@code http} block (the input) and a {@code log} block (what
  * llhttp reported). The input conversion follows llhttp's {@code test/md-test.ts}: drop the last
  * newline, join lines ending in a backslash, make every newline CRLF, then expand {@code \r \n \t
  * \f \xHH} and octal escapes; the resulting string is sent UTF-8 encoded.
@@ -29,6 +29,8 @@ public final class LlhttpCorpus {
   private static final Pattern SPAN = Pattern.compile("^off=\\d+ len=(\\d+) span\\[(\\w+)\\]=(.*)$");
   private static final Pattern EVENT = Pattern.compile("^off=(\\d+) (.*)$");
   private static final Pattern ERROR = Pattern.compile("^error code=(\\d+) reason=\"(.*)\"$");
+  private static final Pattern HEADERS_COMPLETE =
+      Pattern.compile("^headers complete (?:method=\\S+ )?(?:status=(\\d+) )?v=(\\d+)/(\\d+) flags=([0-9a-f]+) content_length=(\\d+)$");
 
   private LlhttpCorpus() {}
 
@@ -137,6 +139,8 @@ public final class LlhttpCorpus {
           case "method" -> msg.method += v;
           case "url" -> msg.url += v;
           case "version" -> msg.version += v;
+          case "protocol" -> msg.protocol += v;
+          case "status" -> msg.reason += v;
           case "header_field" -> field.append(v);
           case "header_value" -> value.append(v);
           case "body" -> msg.body.writeBytes(v.getBytes(StandardCharsets.ISO_8859_1));
@@ -161,6 +165,12 @@ public final class LlhttpCorpus {
         value.setLength(0);
       } else if (event.startsWith("headers complete")) {
         msg.headersComplete = true;
+        Matcher h = HEADERS_COMPLETE.matcher(event);
+        if (h.matches()) {
+          msg.status = h.group(1) == null ? -1 : Integer.parseInt(h.group(1));
+          msg.flags = Integer.parseInt(h.group(4), 16);
+          msg.contentLength = Long.parseLong(h.group(5));
+        }
       } else if (event.equals("message complete")) {
         msg.complete = true;
       } else if (event.startsWith("error ")) {
@@ -246,6 +256,24 @@ public final class LlhttpCorpus {
     public String version = "";
     /** Offset just past the HTTP version of the request line, or -1 if llhttp did not get that far. */
     public int versionEnd = -1;
+    /** Response only: "HTTP", "RTSP" or "ICE". */
+    public String protocol = "";
+    /** Response only: the status code from "headers complete", -1 before it or for a request. */
+    public int status = -1;
+    /** Response only: the reason phrase (llhttp's status span). */
+    public String reason = "";
+    /** llhttp's F_* flags at "headers complete" (see {@link #CONTENT_LENGTH}, {@link #CHUNKED}). */
+    public int flags;
+    /** The Content-Length llhttp read, 0 when none. */
+    public long contentLength;
+    /** llhttp's F_CONNECTION_CLOSE flag. */
+    public static final int CONNECTION_CLOSE = 0x2;
+    /** llhttp's F_CHUNKED flag: chunked is the final transfer coding. */
+    public static final int CHUNKED = 0x8;
+    /** llhttp's F_CONTENT_LENGTH flag. */
+    public static final int CONTENT_LENGTH = 0x20;
+    /** llhttp's F_TRANSFER_ENCODING flag: some Transfer-Encoding was present. */
+    public static final int TRANSFER_ENCODING = 0x200;
     public final List<String[]> headers = new ArrayList<>();
     /** Fields of the chunked trailer section, which llhttp reports like header fields. */
     public final List<String[]> trailers = new ArrayList<>();

@@ -148,8 +148,18 @@ public final class RawServer implements AutoCloseable {
     }
 
     public Conn write(String s) throws IOException {
-      out.write(s.getBytes(StandardCharsets.ISO_8859_1));
+      return write(s.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    public Conn write(byte[] b) throws IOException {
+      out.write(b);
       out.flush();
+      return this;
+    }
+
+    /** Half-closes: the client reads EOF after what was written; its requests can still be read. */
+    public Conn shutdownOutput() throws IOException {
+      socket.shutdownOutput();
       return this;
     }
 
