@@ -104,7 +104,7 @@ public final class Events {
         x.connectTimeoutNanos = connectTimeoutNanos;
       }
       exchanges.put(exchangeId, x);
-      x.threadScope = ThreadTracker.clientStart(exchangeId, x.method + " " + x.url);
+      x.threadScope = ThreadTracker.clientStart(exchangeId, x.method, x.url);
       sink.start(x);
       sink.step(x, Step.EXCHANGE_START, now);
     } catch (Throwable t) {
@@ -550,7 +550,7 @@ public final class Events {
     ExchangeState x = find(exchangeId);
     if (x == null) return;
     try {
-      ThreadTracker.handlerStart(exchangeId, x.method + " " + x.url);
+      ThreadTracker.handlerStart(exchangeId, x.method, x.url);
       x.handlerStartAt = System.nanoTime();
       sink.step(x, Step.HANDLER_START, x.handlerStartAt);
     } catch (Throwable t) {

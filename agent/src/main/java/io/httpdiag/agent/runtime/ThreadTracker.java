@@ -52,7 +52,7 @@ public final class ThreadTracker {
     Started(Thread t, Scope s, String callSite) {
       this.thread = new WeakReference<>(t);
       this.exchangeId = s.exchangeId;
-      this.request = s.request;
+      this.request = s.request();
       this.callSite = callSite;
       this.virtual = isVirtual(t);
       this.client = s.client;
@@ -62,17 +62,24 @@ public final class ThreadTracker {
   /** A handler running, or a client exchange in flight, on one thread; the innermost is current. */
   static final class Scope {
     final long exchangeId;
-    final String request;
+    // "METHOD url" is built only when a thread is started in the scope: a scope opens per exchange.
+    private final String method;
+    private final String url; // the target, for a handler
     final boolean client;
     final Scope parent;
     final List<Started> started = new ArrayList<>(2); // guarded by this
     volatile boolean ended;
 
-    Scope(long exchangeId, String request, boolean client, Scope parent) {
+    Scope(long exchangeId, String method, String url, boolean client, Scope parent) {
       this.exchangeId = exchangeId;
-      this.request = request;
+      this.method = method;
+      this.url = url;
       this.client = client;
       this.parent = parent;
+    }
+
+    String request() {
+      return method + " " + url;
     }
 
     /** Ends the scope (from any thread): its threads' age counts from now. */
@@ -85,8 +92,8 @@ public final class ThreadTracker {
     }
   }
 
-  static void handlerStart(long exchangeId, String request) {
-    if (enabled) current.set(new Scope(exchangeId, request, false, live(current.get())));
+  static void handlerStart(long exchangeId, String method, String target) {
+    if (enabled) current.set(new Scope(exchangeId, method, target, false, live(current.get())));
   }
 
   static void handlerEnd(long exchangeId) {
@@ -101,9 +108,9 @@ public final class ThreadTracker {
   }
 
   /** A client exchange starts on this thread: returns its scope (to end with {@link #clientEnd}), or null. */
-  static Object clientStart(long exchangeId, String request) {
+  static Object clientStart(long exchangeId, String method, String url) {
     if (!enabled) return null;
-    Scope s = new Scope(exchangeId, request, true, live(current.get()));
+    Scope s = new Scope(exchangeId, method, url, true, live(current.get()));
     current.set(s);
     return s;
   }
