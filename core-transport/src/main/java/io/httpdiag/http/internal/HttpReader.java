@@ -231,7 +231,7 @@ public final class HttpReader {
         throw new ProtocolException(400, "invalid character in request target");
       }
     }
-    parseVersion(head, sp2 + 1, to, true);
+    parseVersion(head, sp2 + 1, to);
     head.method = latin1(from, sp1);
     head.target = latin1(sp1 + 1, sp2);
   }
@@ -241,7 +241,7 @@ public final class HttpReader {
     if (sp < 0) {
       throw new ProtocolException(400, "malformed status line: " + printable(from, to));
     }
-    parseVersion(head, from, sp, false);
+    parseVersion(head, from, sp);
     if (to - sp < 4 || !digit(sp + 1) || !digit(sp + 2) || !digit(sp + 3) || (to - sp > 4 && buf[sp + 4] != ' ')) {
       throw new ProtocolException(400, "malformed status code in status line: " + printable(from, to));
     }
@@ -259,10 +259,10 @@ public final class HttpReader {
     }
   }
 
-  private void parseVersion(Head head, int from, int to, boolean request) throws ProtocolException {
+  private void parseVersion(Head head, int from, int to) throws ProtocolException {
     if (to - from != 8 || buf[from] != 'H' || buf[from + 1] != 'T' || buf[from + 2] != 'T' || buf[from + 3] != 'P'
         || buf[from + 4] != '/' || !digit(from + 5) || buf[from + 6] != '.' || !digit(from + 7)) {
-      throw new ProtocolException(request ? 400 : 400, "malformed HTTP version: " + printable(from, to));
+      throw new ProtocolException(400, "malformed HTTP version: " + printable(from, to));
     }
     head.major = buf[from + 5] - '0';
     head.minor = buf[from + 7] - '0';
