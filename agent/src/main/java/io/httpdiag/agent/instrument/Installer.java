@@ -58,19 +58,16 @@ public final class Installer {
         Events.install(config, reporter);
       }
       // Advice classes are read from the jar: the boot loader offers no class-file resources to ByteBuddy.
-      ClassFileLocator locator = ClassFileLocator.ForJarFile.of(new File(jarPath));
-      if (config.instrumentJdk) installJdk(inst, locator);
-      if (config.detectThreads && (config.instrumentCore || config.instrumentJdk)) {
-        agentBuilder()
-            .type(ThreadInstrumentation.type())
-            .transform((builder, type, loader, module, domain) -> ThreadInstrumentation.apply(builder, locator))
-            .installOn(inst);
-      }
-      if (config.instrumentCore) {
-        agentBuilder()
-            .type(CoreTransportInstrumentation.type())
-            .transform((builder, type, loader, module, domain) -> CoreTransportInstrumentation.apply(builder, locator))
-            .installOn(inst);
+      String jar = jarPath;
+      Config cfg = config;
+      if (dynamic) {
+        // Attached to a running JVM: the classes are loaded already; instrument now.
+        for (AgentBuilder b : builders(cfg, jar)) b.installOn(inst);
+      } else {
+        // Started with the JVM: ByteBuddy is loaded only when the application first touches
+        // core-transport or java.net.http. A JVM that never does HTTP pays for options and
+        // reporters only (ByteBuddy alone is ~1,000 classes, about half a second here).
+        FirstUse.arm(inst, cfg, jar);
       }
     } catch (Throwable t) {
       Throwable root = t;
@@ -81,12 +78,38 @@ public final class Installer {
     }
   }
 
+  /** The agent builders for this configuration, in the order they transform a class. */
+  static List<AgentBuilder> builders(Config config, String jarPath) throws java.io.IOException {
+    ClassFileLocator locator = ClassFileLocator.ForJarFile.of(new File(jarPath));
+    List<AgentBuilder> builders = new ArrayList<>();
+    if (config.instrumentJdk) {
+      AgentBuilder jdk = jdk(locator);
+      if (jdk != null) builders.add(jdk);
+    }
+    if (config.detectThreads && (config.instrumentCore || config.instrumentJdk)) {
+      builders.add(agentBuilder()
+          .type(ThreadInstrumentation.type())
+          .transform((builder, type, loader, module, domain) -> ThreadInstrumentation.apply(builder, locator)));
+    }
+    if (config.instrumentCore) {
+      builders.add(agentBuilder()
+          .type(CoreTransportInstrumentation.type())
+          .transform((builder, type, loader, module, domain) -> CoreTransportInstrumentation.apply(builder, locator)));
+    }
+    return builders;
+  }
+
+  /** ByteBuddy's transformer for {@code builder}, not registered: {@link FirstUse} calls it. */
+  static java.lang.instrument.ClassFileTransformer raw(Object builder) {
+    return ((AgentBuilder) builder).makeRaw();
+  }
+
   /**
    * Instruments the JDK HttpClient: only the hooks present on this JDK; the missing ones are named in
-   * one warning line. Nothing is installed when java.net.http is not in the runtime image.
+   * one warning line. Null when java.net.http is not in the runtime image or no hook is present.
    */
-  private static void installJdk(Instrumentation inst, ClassFileLocator jar) {
-    if (!ModuleLayer.boot().findModule("java.net.http").isPresent()) return;
+  private static AgentBuilder jdk(ClassFileLocator jar) {
+    if (!ModuleLayer.boot().findModule("java.net.http").isPresent()) return null;
     List<String> missing = new ArrayList<>();
     // Diagnosis aid (undocumented): -Dhttpdiag.test.jdk.skip=AdviceName,... leaves those hooks out.
     List<String> skip = List.of(System.getProperty("httpdiag.test.jdk.skip", "").split(","));
@@ -99,18 +122,17 @@ public final class Installer {
       System.err.println("httpdiag: warning: JDK HttpClient hooks not found on Java " + System.getProperty("java.version")
           + ", their events are not reported: " + String.join(", ", missing));
     }
-    if (hooks.isEmpty()) return;
+    if (hooks.isEmpty()) return null;
     // Without the JDK's generic body wrapper (17.0.15), HTTP/2 bodies are not observed: end at stream close.
     JdkClient.h2BodyObserved = hooks.containsKey("jdk.internal.net.http.common.HttpBodySubscriberWrapper");
     TypePool advicePool = TypePool.Default.of(new ClassFileLocator.Compound(jar,
         ClassFileLocator.ForClassLoader.of(ClassLoader.getPlatformClassLoader()), ClassFileLocator.ForClassLoader.ofSystemLoader()));
-    agentBuilder()
+    return agentBuilder()
         .type(JdkHttpClientInstrumentation.type(hooks))
         .transform((builder, type, loader, module, domain) -> {
           Counters.jdkClassesTransformed.incrementAndGet();
           return JdkHttpClientInstrumentation.apply(builder, hooks.get(type.getName()), advicePool, jar);
-        })
-        .installOn(inst);
+        });
   }
 
   /**

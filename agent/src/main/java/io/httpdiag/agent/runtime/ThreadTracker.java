@@ -92,7 +92,23 @@ public final class ThreadTracker {
     }
   }
 
+  /**
+   * Set by the installer while {@code Thread} still lacks its advice (the agent instruments lazily);
+   * the first scope to open runs it, once, before the code in that scope can start a thread.
+   */
+  public static volatile Runnable beforeFirstScope;
+
+  private static void prepare() {
+    if (beforeFirstScope == null) return;
+    synchronized (ThreadTracker.class) {
+      Runnable r = beforeFirstScope;
+      beforeFirstScope = null;
+      if (r != null) r.run();
+    }
+  }
+
   static void handlerStart(long exchangeId, String method, String target) {
+    if (enabled) prepare();
     if (enabled) current.set(new Scope(exchangeId, method, target, false, live(current.get())));
   }
 
@@ -110,6 +126,7 @@ public final class ThreadTracker {
   /** A client exchange starts on this thread: returns its scope (to end with {@link #clientEnd}), or null. */
   static Object clientStart(long exchangeId, String method, String url) {
     if (!enabled) return null;
+    prepare();
     Scope s = new Scope(exchangeId, method, url, true, live(current.get()));
     current.set(s);
     return s;
