@@ -147,7 +147,8 @@ final class OverheadBench {
   private static void startup(Options o, Path agent) throws Exception {
     int n = o.quick ? 3 : 7;
     System.out.println("\n### Agent start-up: `java -cp … Hello` with and without -javaagent (default options), " + n
-        + " runs each, alternating, wall time to exit   [" + Env.uptime() + "]\n");
+        + " runs each, alternating, wall time to exit (Hello does no HTTP: the agent's instrumentation, ~0.3-0.5 s, is paid at"
+        + " a JVM's first use of core-transport or java.net.http instead)   [" + Env.uptime() + "]\n");
     Samples without = new Samples();
     Samples with = new Samples();
     List<String> agentArgs = List.of("-javaagent:" + agent);
