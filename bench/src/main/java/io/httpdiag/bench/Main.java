@@ -37,8 +37,8 @@ public final class Main {
       System.out.println("one core (or no taskset): server and load share the CPU; only ratios mean anything");
     }
     Rounds.extraRuns = o.quick ? 0 : 1;
-    // `all` must finish in 10 minutes: past 6.5, noisy rows are flagged instead of re-run.
-    Rounds.rerunDeadline = t0 + (long) 390e9;
+    // `all` must finish in 10 minutes: past 5, noisy rows are flagged instead of re-run.
+    Rounds.rerunDeadline = t0 + (long) 300e9;
     switch (o.command) {
       case "overhead" -> OverheadBench.run(o);
       case "server" -> ServerBench.run(o);
