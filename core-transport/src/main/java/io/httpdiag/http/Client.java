@@ -68,14 +68,14 @@ public final class Client {
       budget = rt.toNanos();
       kind = "requestTimeout";
     }
-    long deadline = budget == 0 ? 0 : System.nanoTime() + budget;
+    Deadline deadline = Deadline.after(kind, budget);
     ClientTrace tr = TraceChain.of(trace, request.trace());
     String originalHost = request.uri().getHost();
     Request current = request;
     for (int redirects = 0; ; redirects++) {
       Headers defaults = sameOrSubdomain(current.uri().getHost(), originalHost) ? defaultHeaders
           : withoutCredentials(defaultHeaders);
-      Response r = transport.exchange(current, request, defaults, tr, deadline, kind, budget);
+      Response r = transport.exchange(new Call(current, request, defaults, tr, deadline));
       String location = r.headers().get("Location");
       if (maxRedirects == 0 || location == null || !isRedirect(r.status())) {
         return r;

@@ -1,5 +1,6 @@
 package io.httpdiag.http;
 
+import io.httpdiag.http.TransportStats.DiscardReason;
 import io.httpdiag.http.internal.BodyInputStream;
 import io.httpdiag.http.internal.Trace;
 import java.io.IOException;
@@ -15,12 +16,12 @@ final class ClientBody extends InputStream {
   private final Exchange x;
   private final PersistConn pc;
   private final BodyInputStream body;
-  private final String notReusable; // null when the connection may be reused after the body
+  private final DiscardReason notReusable; // null when the connection may be reused after the body
   private boolean ended;
   private boolean closed;
   private byte[] single;
 
-  ClientBody(Exchange x, PersistConn pc, BodyInputStream body, String notReusable) {
+  ClientBody(Exchange x, PersistConn pc, BodyInputStream body, DiscardReason notReusable) {
     this.x = x;
     this.pc = pc;
     this.body = body;
@@ -56,7 +57,8 @@ final class ClientBody extends InputStream {
       } else if (f != e) {
         Trace.canceled(x.trace, x.id, "reading the response body");
       }
-      end("error", false, f instanceof HttpTimeoutException ? "timeout" : f != e ? "canceled" : "error");
+      end("error", false, f instanceof HttpTimeoutException ? DiscardReason.TIMEOUT
+          : f != e ? DiscardReason.CANCELED : DiscardReason.ERROR);
       throw f;
     }
     checkEnd();
@@ -90,7 +92,7 @@ final class ClientBody extends InputStream {
     closed = true;
     if (!ended) {
       boolean drained = body.drainBuffered();
-      end("close", drained, "undrained");
+      end("close", drained, DiscardReason.UNDRAINED);
     }
   }
 
@@ -101,19 +103,19 @@ final class ClientBody extends InputStream {
     }
   }
 
-  private void end(String closedBy, boolean drained, String failReason) {
+  private void end(String closedBy, boolean drained, DiscardReason failReason) {
     ended = true;
     Trace.bodyEnd(x.trace, x.id, pc.id, body.bytesRead(), body.contentLength(), drained, closedBy);
     boolean canceled = x.finish();
-    pc.setReadDeadline(0, null, 0, null);
+    pc.setReadDeadline(Deadline.NONE, null);
     if (canceled) {
-      x.t.discard(pc, "canceled", x.trace, x.id);
+      x.t.pool.discard(pc, DiscardReason.CANCELED, x.trace, x.id);
     } else if (!drained) {
-      x.t.discard(pc, failReason, x.trace, x.id);
+      x.t.pool.discard(pc, failReason, x.trace, x.id);
     } else if (notReusable != null) {
-      x.t.discard(pc, notReusable, x.trace, x.id);
+      x.t.pool.discard(pc, notReusable, x.trace, x.id);
     } else {
-      x.t.putIdleConn(pc, x.trace, x.id);
+      x.t.pool.putIdleConn(pc, x.trace, x.id);
     }
   }
 }

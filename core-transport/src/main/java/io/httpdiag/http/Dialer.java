@@ -24,8 +24,9 @@ import javax.net.ssl.SSLSocket;
 final class Dialer {
   private Dialer() {}
 
-  static PersistConn dial(Transport t, Exchange x, String hostPort) throws IOException {
-    String host = x.host;
+  static PersistConn dial(Transport t, Exchange x) throws IOException {
+    Route route = x.route;
+    String host = route.host();
     boolean literal = isIpLiteral(host);
     InetAddress[] addrs;
     if (literal) {
@@ -42,14 +43,14 @@ final class Dialer {
     }
     IOException last = null;
     for (InetAddress a : addrs) {
-      String addr = (a.getAddress().length == 16 ? "[" + a.getHostAddress() + "]" : a.getHostAddress()) + ":" + x.port;
+      String addr = (a.getAddress().length == 16 ? "[" + a.getHostAddress() + "]" : a.getHostAddress()) + ":" + route.port();
       Trace.connectStart(x.trace, x.id, addr);
       Socket s = new Socket();
       x.dialing(s);
       try {
         s.setTcpNoDelay(true);
         s.setKeepAlive(true);
-        s.connect(new InetSocketAddress(a, x.port), timeoutMillis(t.dialTimeout, x.deadline));
+        s.connect(new InetSocketAddress(a, route.port()), timeoutMillis(t.dialTimeout, x.deadline));
       } catch (SocketTimeoutException e) {
         closeQuietly(s);
         HttpTimeoutException timeout = timeoutFor(x, t.dialTimeout, "dialTimeout", "dialing " + addr);
@@ -68,14 +69,14 @@ final class Dialer {
       Trace.connectDone(x.trace, x.id, id, addr, null);
       Socket use = s;
       String tls = null;
-      if (x.https) {
+      if (route.https()) {
         SSLSocket ss = handshake(t, x, s, id);
         use = ss;
         tls = ss.getSession().getProtocol();
       }
-      return new PersistConn(id, x.key, addr, use, tls);
+      return new PersistConn(id, route.key(), addr, use, tls);
     }
-    throw new IOException("dial " + hostPort + ": " + (last == null ? "no addresses" : last.getMessage()), last);
+    throw new IOException("dial " + route.hostPort() + ": " + (last == null ? "no addresses" : last.getMessage()), last);
   }
 
   private static SSLSocket handshake(Transport t, Exchange x, Socket s, long connId) throws IOException {
@@ -83,11 +84,11 @@ final class Dialer {
     SSLSocket ss = null;
     try {
       SSLContext ctx = t.sslContext != null ? t.sslContext : SSLContext.getDefault();
-      ss = (SSLSocket) ctx.getSocketFactory().createSocket(s, x.host, x.port, true);
+      ss = (SSLSocket) ctx.getSocketFactory().createSocket(s, x.route.host(), x.route.port(), true);
       SSLParameters p = ss.getSSLParameters();
       p.setEndpointIdentificationAlgorithm("HTTPS"); // hostname verification, RFC 2818
-      if (!isIpLiteral(x.host)) {
-        p.setServerNames(List.of(new SNIHostName(x.host)));
+      if (!isIpLiteral(x.route.host())) {
+        p.setServerNames(List.of(new SNIHostName(x.route.host())));
       }
       p.setApplicationProtocols(new String[] {"http/1.1"});
       ss.setSSLParameters(p);
@@ -101,7 +102,7 @@ final class Dialer {
     } catch (SocketTimeoutException e) {
       closeQuietly(ss != null ? ss : s);
       HttpTimeoutException timeout = timeoutFor(x, t.tlsHandshakeTimeout, "tlsHandshakeTimeout", "in the TLS handshake with "
-          + x.host + ":" + x.port);
+          + x.route.hostPort());
       Trace.tlsHandshakeDone(x.trace, x.id, connId, null, null, null, timeout);
       throw timeout;
     } catch (IOException | NoSuchAlgorithmException e) {
@@ -115,16 +116,15 @@ final class Dialer {
 
   /** The exception for a step bounded by {@code knob} and the exchange deadline: whichever was shorter. */
   private static HttpTimeoutException timeoutFor(Exchange x, long knob, String knobName, String what) {
-    boolean byDeadline = x.deadline != 0 && (knob == 0 || x.deadline - System.nanoTime() <= 0);
-    String kind = byDeadline ? x.kind : knobName;
-    return new HttpTimeoutException(kind, kind + " (" + Transport.format(byDeadline ? x.budget : knob) + ") elapsed " + what);
+    boolean byDeadline = x.deadline.isSet() && (knob == 0 || x.deadline.remainingNanos() <= 0);
+    return byDeadline ? x.deadline.expired(what) : new Deadline(0, knobName, knob).expired(what);
   }
 
   /** Socket timeout in ms for a step: the knob or the time left, whichever is less; 0 means none. */
-  static int timeoutMillis(long knobNanos, long deadline) throws IOException {
+  static int timeoutMillis(long knobNanos, Deadline deadline) {
     long t = knobNanos;
-    if (deadline != 0) {
-      long left = deadline - System.nanoTime();
+    if (deadline.isSet()) {
+      long left = deadline.remainingNanos();
       t = t == 0 ? left : Math.min(t, left);
     }
     if (t == 0) {

@@ -2,10 +2,8 @@ package io.httpdiag.http;
 
 import io.httpdiag.http.internal.HttpReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 
 /**
  * One client connection (Go's {@code persistConn}). Lent to one exchange at a time by the
@@ -25,7 +23,7 @@ final class PersistConn {
   byte[] wbuf = new byte[512];
   int requests; // exchanges served, including the current one
   long idleSinceNanos; // guarded by the transport lock while idle
-  private final Deadline in;
+  private final DeadlineInputStream in;
   private volatile boolean closed;
 
   PersistConn(long id, String key, String address, Socket socket, String tlsProtocol) throws IOException {
@@ -34,18 +32,15 @@ final class PersistConn {
     this.address = address;
     this.socket = socket;
     this.tlsProtocol = tlsProtocol;
-    this.in = new Deadline(socket, socket.getInputStream());
+    this.in = new DeadlineInputStream(socket, false);
     this.out = socket.getOutputStream();
     this.reader = new HttpReader(in, 8192);
     this.createdNanos = System.nanoTime();
   }
 
-  /** Arms the read deadline: reads after {@code deadlineNanos} (System.nanoTime) throw; 0 disarms. */
-  void setReadDeadline(long deadlineNanos, String kind, long budgetNanos, String phase) {
-    in.deadline = deadlineNanos;
-    in.kind = kind;
-    in.budgetNanos = budgetNanos;
-    in.phase = phase;
+  /** Arms the read deadline: reads past it throw {@code d.expired(phase)}; {@link Deadline#NONE} disarms. */
+  void setReadDeadline(Deadline d, String phase) {
+    in.setDeadline(d, phase);
   }
 
   boolean isClosed() {
@@ -62,64 +57,13 @@ final class PersistConn {
     }
   }
 
+  /** For error messages: " (a reused connection, request N on it)" when it is one, else "". */
+  String reusedNote() {
+    return requests > 1 ? " (a reused connection, request " + requests + " on it)" : "";
+  }
+
   @Override
   public String toString() {
     return "conn#" + id + " " + address;
-  }
-
-  /**
-   * The socket's input with a deadline: before each read the socket timeout is set to the time
-   * left, and a {@link SocketTimeoutException} becomes an {@link HttpTimeoutException} naming the
-   * knob. Blocking reads on a virtual thread park it; no timer thread is needed.
-   */
-  private static final class Deadline extends InputStream {
-    private final Socket socket;
-    private final InputStream in;
-    long deadline; // System.nanoTime() value; 0 = none
-    String kind;
-    long budgetNanos;
-    String phase;
-    private int soTimeout;
-
-    Deadline(Socket socket, InputStream in) {
-      this.socket = socket;
-      this.in = in;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      while (true) {
-        int want = 0;
-        if (deadline != 0) {
-          long left = deadline - System.nanoTime();
-          if (left <= 0) {
-            throw expired();
-          }
-          want = (int) Math.min(Integer.MAX_VALUE, Math.max(1, (left + 999_999) / 1_000_000));
-        }
-        if (want != soTimeout) {
-          socket.setSoTimeout(want);
-          soTimeout = want;
-        }
-        try {
-          return in.read(b, off, len);
-        } catch (SocketTimeoutException e) {
-          if (deadline == 0 || deadline - System.nanoTime() <= 0) {
-            throw expired();
-          }
-          // Woke a little early (millisecond rounding): read again with the time left.
-        }
-      }
-    }
-
-    private HttpTimeoutException expired() {
-      return new HttpTimeoutException(kind, kind + " (" + Transport.format(budgetNanos) + ") elapsed " + phase);
-    }
   }
 }

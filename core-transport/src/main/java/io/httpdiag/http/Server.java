@@ -182,7 +182,7 @@ public final class Server implements AutoCloseable {
   public int idleConnections() {
     int n = 0;
     for (ServerConn c : connections) {
-      if (c.state() == ServerConn.IDLE) {
+      if (c.state() == ServerConn.State.IDLE) {
         n++;
       }
     }

@@ -1,7 +1,6 @@
 package io.httpdiag.http;
 
 import io.httpdiag.http.internal.BodyInputStream;
-import io.httpdiag.http.internal.DeadlineInputStream;
 import io.httpdiag.http.internal.Head;
 import io.httpdiag.http.internal.HttpReader;
 import io.httpdiag.http.internal.ProtocolException;
@@ -20,7 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 
@@ -29,10 +28,6 @@ import javax.net.ssl.SSLSocket;
  * {@link #closeIfIdle}/{@link #closeNow} (shutdown) and the disconnect watcher.
  */
 final class ServerConn implements Runnable {
-  static final int NEW = 0;
-  static final int ACTIVE = 1;
-  static final int IDLE = 2;
-  static final int CLOSED = 3;
   /** Go's maxPostHandlerReadBytes: how much unread request body we drain to keep the connection. */
   private static final int MAX_POST_HANDLER_DRAIN = 256 << 10;
   private static final System.Logger log = System.getLogger(Server.class.getName());
@@ -40,7 +35,7 @@ final class ServerConn implements Runnable {
   final Server server;
   final Socket socket;
   final long id;
-  private final AtomicInteger state = new AtomicInteger(NEW);
+  private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private DeadlineInputStream in;
   HttpReader reader;
   OutputStream out;
@@ -55,7 +50,7 @@ final class ServerConn implements Runnable {
     this.id = Trace.newConnectionId();
   }
 
-  int state() {
+  State state() {
     return state.get();
   }
 
@@ -67,7 +62,7 @@ final class ServerConn implements Runnable {
       remote = socket.getRemoteSocketAddress().toString().replaceFirst("^.*/", "");
       Trace.serverConnAccepted(server.trace, id, remote, socket.getLocalSocketAddress().toString().replaceFirst("^.*/", ""));
       Trace.serverConnState(server.trace, id, "new");
-      in = new DeadlineInputStream(socket);
+      in = new DeadlineInputStream(socket, true);
       if (socket instanceof SSLSocket && !handshake((SSLSocket) socket)) {
         reason = "tlsHandshakeFailed";
         return;
@@ -76,7 +71,7 @@ final class ServerConn implements Runnable {
       out = new BufferedOutputStream(socket.getOutputStream(), 8192);
       reason = serveLoop();
     } catch (IOException e) {
-      reason = state.get() == CLOSED ? "shutdown" : "error";
+      reason = state.get() == State.CLOSED ? "shutdown" : "error";
     } catch (Throwable t) {
       log.log(System.Logger.Level.ERROR, "connection " + id + " failed", t);
     } finally {
@@ -87,7 +82,7 @@ final class ServerConn implements Runnable {
   private String serveLoop() throws IOException {
     while (true) {
       if (requests > 0) {
-        if (!state.compareAndSet(ACTIVE, IDLE)) {
+        if (!state.compareAndSet(State.ACTIVE, State.IDLE)) {
           return "shutdown";
         }
         server.connectionActive(false);
@@ -100,16 +95,16 @@ final class ServerConn implements Runnable {
       if (waitResult != null) {
         return waitResult;
       }
-      int from = state.get();
-      if ((from != NEW && from != IDLE) || !state.compareAndSet(from, ACTIVE)) {
+      State from = state.get();
+      if ((from != State.NEW && from != State.IDLE) || !state.compareAndSet(from, State.ACTIVE)) {
         return "shutdown";
       }
       server.connectionActive(true);
       Trace.serverConnState(server.trace, id, "active");
       long start = System.nanoTime();
       long headerTimeout = server.readHeaderTimeoutNanos != 0 ? server.readHeaderTimeoutNanos : server.readTimeoutNanos;
-      in.setDeadline(headerTimeout == 0 ? 0 : start + headerTimeout,
-          server.readHeaderTimeoutNanos != 0 ? "readHeaderTimeout" : "readTimeout");
+      in.setDeadline(headerTimeout == 0 ? Deadline.NONE : new Deadline(start + headerTimeout,
+          server.readHeaderTimeoutNanos != 0 ? "readHeaderTimeout" : "readTimeout", headerTimeout), "reading the request headers");
       Head head;
       try {
         head = reader.readRequestHead(server.maxHeaderBytes);
@@ -123,7 +118,8 @@ final class ServerConn implements Runnable {
       if (head == null) {
         return "clientClosed";
       }
-      in.setDeadline(server.readTimeoutNanos == 0 ? 0 : start + server.readTimeoutNanos, "readTimeout");
+      in.setDeadline(server.readTimeoutNanos == 0 ? Deadline.NONE
+          : new Deadline(start + server.readTimeoutNanos, "readTimeout", server.readTimeoutNanos), "reading the request");
       requests++;
       if (!serveOne(head)) {
         return "connectionClose";
@@ -141,24 +137,24 @@ final class ServerConn implements Runnable {
     DisconnectWatcher w = watcher;
     if (w != null) {
       watcher = null;
-      int got = w.await(deadline);
+      WatchResult got = w.await(deadline);
       in.forgetSocketTimeout();
-      if (got == DisconnectWatcher.TIMEOUT) {
+      if (got == WatchResult.TIMEOUT) {
         return "idleTimeout";
       }
-      if (got == DisconnectWatcher.EOF) {
+      if (got == WatchResult.EOF) {
         return "clientClosed";
       }
       reader.unread(w.bytes, 0, w.count);
       return null;
     }
-    in.setDeadline(deadline, "idleTimeout");
+    in.setDeadline(idle == 0 ? Deadline.NONE : new Deadline(deadline, "idleTimeout", idle), "waiting for a request");
     try {
       return reader.awaitByte() ? null : "clientClosed";
     } catch (SocketTimeoutException e) {
       return requests == 0 ? "readHeaderTimeout" : "idleTimeout";
     } catch (IOException e) {
-      return state.get() == CLOSED ? "shutdown" : "clientClosed";
+      return state.get() == State.CLOSED ? "shutdown" : "clientClosed";
     }
   }
 
@@ -339,17 +335,17 @@ final class ServerConn implements Runnable {
 
   /** Shutdown: closes the connection if it is waiting for a request. Any thread. */
   void closeIfIdle() {
-    int s = state.get();
-    if ((s == IDLE || s == NEW) && state.compareAndSet(s, CLOSED)) {
+    State s = state.get();
+    if ((s == State.IDLE || s == State.NEW) && state.compareAndSet(s, State.CLOSED)) {
       closeSocket();
     }
   }
 
   /** Closes the connection whatever it is doing (forced shutdown, write deadline). Any thread. */
   void closeNow(String why) {
-    int s = state.getAndSet(CLOSED);
-    if (s != CLOSED) {
-      if (s == ACTIVE) {
+    State s = state.getAndSet(State.CLOSED);
+    if (s != State.CLOSED) {
+      if (s == State.ACTIVE) {
         server.connectionActive(false);
       }
       log.log(System.Logger.Level.DEBUG, "closing connection {0}: {1}", id, why);
@@ -358,8 +354,8 @@ final class ServerConn implements Runnable {
   }
 
   private void close(String reason) {
-    int s = state.getAndSet(CLOSED);
-    if (s == ACTIVE) {
+    State s = state.getAndSet(State.CLOSED);
+    if (s == State.ACTIVE) {
       server.connectionActive(false);
     }
     closeSocket();
@@ -450,12 +446,9 @@ final class ServerConn implements Runnable {
    * cancellation, because it costs a thread hand-off.
    */
   final class DisconnectWatcher {
-    static final int DATA = 0;
-    static final int EOF = 1;
-    static final int TIMEOUT = 2;
     final byte[] bytes = new byte[4096];
     volatile int count;
-    private volatile int result = -1;
+    private volatile WatchResult result;
     private final CountDownLatch done = new CountDownLatch(1);
 
     DisconnectWatcher(Request request, long exchangeId) {
@@ -465,14 +458,14 @@ final class ServerConn implements Runnable {
           int n = socket.getInputStream().read(bytes, 0, bytes.length);
           if (n > 0) {
             count = n;
-            result = DATA;
+            result = WatchResult.DATA;
           } else {
-            result = EOF;
+            result = WatchResult.EOF;
           }
         } catch (IOException e) {
-          result = EOF;
+          result = WatchResult.EOF;
         }
-        if (result == EOF) {
+        if (result == WatchResult.EOF) {
           Trace.serverRequestCanceled(server.trace, exchangeId);
           request.cancel();
         }
@@ -481,18 +474,24 @@ final class ServerConn implements Runnable {
     }
 
     /** Waits for the watcher's read until {@code deadlineNanos} (0 = forever). */
-    int await(long deadlineNanos) {
+    WatchResult await(long deadlineNanos) {
       try {
         if (deadlineNanos == 0) {
           done.await();
         } else if (!done.await(deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-          return TIMEOUT;
+          return WatchResult.TIMEOUT;
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return EOF;
+        return WatchResult.EOF;
       }
       return result;
     }
   }
+
+  /** Where the connection is in its life (Go's ConnState, less the hijacked state). */
+  enum State { NEW, ACTIVE, IDLE, CLOSED }
+
+  /** What the disconnect watcher saw: bytes of a next request, the client gone, or nothing in time. */
+  enum WatchResult { DATA, EOF, TIMEOUT }
 }

@@ -8,9 +8,9 @@ import java.util.Map;
  * @param hosts per pool key ("http://host:port"): idle, in-use (including dialing) and waiting
  * @param dials connections dialed since the transport was built (successful or not)
  * @param reuses exchanges that got an already-used connection
- * @param discarded connections closed, by reason: "poolFull" (the idle pool was full),
- *     "undrained" (the body was closed before its end), "connectionClose" (either side asked,
- *     or the body ran to the close), "error", "idleTimeout", "keepAlivesDisabled",
+ * @param discarded connections closed, by {@link DiscardReason#text()}: "poolFull" (the idle pool
+ *     was full), "undrained" (the body was closed before its end), "connectionClose" (either side
+ *     asked, or the body ran to the close), "error", "idleTimeout", "keepAlivesDisabled",
  *     "transportClosed", "canceled", "timeout"
  */
 public record TransportStats(Map<String, Host> hosts, long dials, long reuses, Map<String, Long> discarded) {
@@ -32,6 +32,50 @@ public record TransportStats(Map<String, Host> hosts, long dials, long reuses, M
   public long discarded(String reason) {
     Long n = discarded.get(reason);
     return n == null ? 0 : n;
+  }
+
+  /** Connections discarded for {@code reason}; 0 when none. */
+  public long discarded(DiscardReason reason) {
+    return discarded(reason.text());
+  }
+
+  /**
+   * Why the transport closed a connection instead of keeping it idle. {@link #text()} is the name
+   * used in {@link #discarded()}, in the putIdleConn and connClosed tracepoints and in the agent's
+   * log: these strings are an interface.
+   */
+  public enum DiscardReason {
+    /** The idle pool for the host (maxIdleConnsPerHost) or in all (maxIdleConns) was full. */
+    POOL_FULL("poolFull"),
+    /** The body was closed before its end and the rest was not already buffered. */
+    UNDRAINED("undrained"),
+    /** Either side asked ({@code Connection: close}), or the body ran to the connection's close. */
+    CONNECTION_CLOSE("connectionClose"),
+    /** Reading or writing failed. */
+    ERROR("error"),
+    /** Idle longer than idleConnTimeout. */
+    IDLE_TIMEOUT("idleTimeout"),
+    /** The transport sends one request per connection. */
+    KEEP_ALIVES_DISABLED("keepAlivesDisabled"),
+    /** Released after {@link Transport#close()}. */
+    TRANSPORT_CLOSED("transportClosed"),
+    /** The request was canceled. */
+    CANCELED("canceled"),
+    /** A timeout fired. */
+    TIMEOUT("timeout"),
+    /** Closed by {@link Transport#closeIdleConnections()} (traced, not counted). */
+    CLOSE_IDLE("closeIdle");
+
+    private final String text;
+
+    DiscardReason(String text) {
+      this.text = text;
+    }
+
+    /** The name in stats and traces, e.g. "poolFull". */
+    public String text() {
+      return text;
+    }
   }
 
   /**

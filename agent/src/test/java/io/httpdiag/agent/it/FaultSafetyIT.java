@@ -136,7 +136,7 @@ class FaultSafetyIT {
       for (String line : List.of("testapp: core.get 200 hello", "testapp: core.large 200 chunked 204800 same=true",
           "testapp: core.postChunked 200 len=100000", "testapp: core.notFound 404 404 page not found",
           "testapp: core.handlerError 500 500 Internal Server Error",
-          "testapp: core.cancel java.io.IOException: request canceled while waiting for response headers: GET http://127.0.0.1:P/slow?id=cancel",
+          "testapp: core.cancel io.httpdiag.http.RequestCanceledException: request canceled while waiting for response headers: GET http://127.0.0.1:P/slow?id=cancel",
           "testapp: core.closedEarly read=100 then 200 hello", "testapp: core.slowClientCut read=-1 (closed by the server)")) {
         assertTrue(expected.contains(line), "baseline lacks " + line + ":\n" + String.join("\n", expected));
       }

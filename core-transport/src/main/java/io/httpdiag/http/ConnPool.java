@@ -1,0 +1,360 @@
+package io.httpdiag.http;
+
+import io.httpdiag.http.TransportStats.DiscardReason;
+import io.httpdiag.http.internal.Threads;
+import io.httpdiag.http.internal.Trace;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A {@link Transport}'s connections, keyed by (scheme, host, port): the idle pool (most recently
+ * used first), the per-host limit and its waiters, the idle-timeout janitor, and the counters behind
+ * {@link Transport#stats()}. Thread-safe; one lock, sockets closed outside it.
+ */
+final class ConnPool {
+  private static final System.Logger LOG = System.getLogger(Transport.class.getName());
+
+  private final Transport t;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition janitorWake = lock.newCondition();
+  private final HashMap<String, HostPool> hosts = new HashMap<>(); // guarded by lock
+  private int idleCount; // guarded by lock
+  private long dials; // guarded by lock
+  private long reuses; // guarded by lock
+  private final long[] discards = new long[DiscardReason.values().length]; // guarded by lock; by ordinal
+  private boolean closed; // guarded by lock
+  private boolean janitorRunning; // guarded by lock
+
+  ConnPool(Transport t) {
+    this.t = t;
+  }
+
+  /** Returns an idle connection or dials one, waiting under {@code maxConnsPerHost}. */
+  PersistConn getConn(Exchange x) throws IOException {
+    Trace.getConn(x.trace, x.id, x.route.hostPort());
+    List<PersistConn> expired = null;
+    PersistConn pc = null;
+    HostPool hp;
+    lock.lock();
+    try {
+      hp = hosts.get(x.route.key());
+      if (hp == null) {
+        hp = new HostPool(x.route.key(), lock.newCondition());
+        hosts.put(x.route.key(), hp);
+      }
+      while (true) {
+        if (closed) {
+          throw new IOException("transport closed");
+        }
+        if (x.aborted()) {
+          throw x.canceledException("waiting for a connection", null);
+        }
+        expired = evictExpiredLocked(hp, System.nanoTime(), expired);
+        pc = hp.idle.pollLast(); // most recently used first, as Go does
+        if (pc != null) {
+          idleCount--;
+          reuses++;
+          break;
+        }
+        if (t.maxConnsPerHost <= 0 || hp.conns < t.maxConnsPerHost) {
+          hp.conns++;
+          dials++;
+          break;
+        }
+        awaitConnLocked(x, hp);
+      }
+    } finally {
+      lock.unlock();
+      if (expired != null) {
+        closeAll(expired, DiscardReason.IDLE_TIMEOUT);
+      }
+    }
+    if (pc != null) {
+      long now = System.nanoTime();
+      pc.requests++;
+      Trace.gotConn(x.trace, x.id, pc.id, true, true, now - pc.idleSinceNanos, now - pc.createdNanos, pc.requests);
+      return pc;
+    }
+    try {
+      pc = Dialer.dial(t, x);
+    } catch (IOException | RuntimeException e) {
+      lock.lock();
+      try {
+        hp.conns--;
+        if (hp.waiting > 0) {
+          hp.available.signal();
+        }
+      } finally {
+        lock.unlock();
+      }
+      throw e;
+    }
+    pc.requests = 1;
+    Trace.gotConn(x.trace, x.id, pc.id, false, false, 0, System.nanoTime() - pc.createdNanos, 1);
+    return pc;
+  }
+
+  private void awaitConnLocked(Exchange x, HostPool hp) throws IOException {
+    hp.waiting++;
+    try {
+      if (!x.deadline.isSet()) {
+        hp.available.await();
+      } else {
+        long left = x.deadline.remainingNanos();
+        if (left <= 0) {
+          throw x.deadline.expired("waiting for a connection to " + hp.key + " (maxConnsPerHost "
+              + t.maxConnsPerHost + ")");
+        }
+        hp.available.awaitNanos(left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted waiting for a connection to " + hp.key);
+    } finally {
+      hp.waiting--;
+    }
+  }
+
+  /** Wakes callers waiting for a connection to {@code key}, so a canceled one can leave. */
+  void wakeWaiters(String key) {
+    lock.lock();
+    try {
+      HostPool hp = hosts.get(key);
+      if (hp != null) {
+        hp.available.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** After an exchange whose body ended cleanly: back to the idle pool, or closed if the pool is full. */
+  void putIdleConn(PersistConn pc, ClientTrace trace, long exchangeId) {
+    DiscardReason refused = null;
+    List<PersistConn> evicted = null;
+    lock.lock();
+    try {
+      HostPool hp = hosts.get(pc.key);
+      if (closed) {
+        refused = DiscardReason.TRANSPORT_CLOSED;
+      } else if (hp.idle.size() >= t.maxIdleConnsPerHost) {
+        refused = DiscardReason.POOL_FULL;
+      } else {
+        pc.idleSinceNanos = System.nanoTime();
+        hp.idle.addLast(pc);
+        idleCount++;
+        if (t.maxIdleConns > 0 && idleCount > t.maxIdleConns) {
+          evicted = new ArrayList<>(1);
+          evictOldestIdleLocked(evicted);
+        }
+        if (t.idleConnTimeout > 0 && !janitorRunning) {
+          janitorRunning = true;
+          Threads.start("httpdiag-idle-janitor", this::janitor);
+        }
+      }
+      if (refused != null) {
+        hp.conns--;
+        discards[refused.ordinal()]++;
+      }
+      if (hp.waiting > 0) {
+        hp.available.signal();
+      }
+    } finally {
+      lock.unlock();
+    }
+    Trace.putIdleConn(trace, exchangeId, pc.id, refused == null ? "ok" : refused.text());
+    if (refused != null) {
+      pc.close();
+      Trace.clientConnClosed(pc.id, refused.text());
+    }
+    if (evicted != null) {
+      closeAll(evicted, DiscardReason.POOL_FULL);
+    }
+  }
+
+  /** Closes a connection lent to an exchange, counting it under {@code reason}. */
+  void discard(PersistConn pc, DiscardReason reason, ClientTrace trace, long exchangeId) {
+    lock.lock();
+    try {
+      HostPool hp = hosts.get(pc.key);
+      hp.conns--;
+      discards[reason.ordinal()]++;
+      if (hp.waiting > 0) {
+        hp.available.signal();
+      }
+    } finally {
+      lock.unlock();
+    }
+    pc.close();
+    Trace.putIdleConn(trace, exchangeId, pc.id, reason.text());
+    Trace.clientConnClosed(pc.id, reason.text());
+  }
+
+  /** Closes idle connections; in-use ones are unaffected. Not counted as discards (Go's CloseIdleConnections). */
+  void closeIdle() {
+    List<PersistConn> toClose = new ArrayList<>();
+    lock.lock();
+    try {
+      closeIdleLocked(toClose);
+    } finally {
+      lock.unlock();
+    }
+    closeAll(toClose, DiscardReason.CLOSE_IDLE);
+  }
+
+  /** Closes idle connections and refuses new ones; returns false when already closed. */
+  boolean close() {
+    List<PersistConn> toClose = new ArrayList<>();
+    lock.lock();
+    try {
+      if (closed) {
+        return false;
+      }
+      closed = true;
+      closeIdleLocked(toClose);
+      for (HostPool hp : hosts.values()) {
+        hp.available.signalAll();
+      }
+      janitorWake.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    closeAll(toClose, DiscardReason.TRANSPORT_CLOSED);
+    return true;
+  }
+
+  TransportStats stats() {
+    lock.lock();
+    try {
+      Map<String, TransportStats.Host> h = new LinkedHashMap<>();
+      for (HostPool hp : hosts.values()) {
+        int inUse = hp.conns - hp.idle.size();
+        if (hp.conns > 0 || hp.waiting > 0) {
+          h.put(hp.key, new TransportStats.Host(hp.idle.size(), inUse, hp.waiting));
+        }
+      }
+      Map<String, Long> d = new LinkedHashMap<>();
+      for (DiscardReason r : DiscardReason.values()) {
+        if (discards[r.ordinal()] > 0) {
+          d.put(r.text(), discards[r.ordinal()]);
+        }
+      }
+      return new TransportStats(Map.copyOf(h), dials, reuses, Map.copyOf(d));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private List<PersistConn> evictExpiredLocked(HostPool hp, long now, List<PersistConn> out) {
+    if (t.idleConnTimeout <= 0) {
+      return out;
+    }
+    PersistConn oldest;
+    while ((oldest = hp.idle.peekFirst()) != null && now - oldest.idleSinceNanos >= t.idleConnTimeout) {
+      hp.idle.pollFirst();
+      idleCount--;
+      hp.conns--;
+      discards[DiscardReason.IDLE_TIMEOUT.ordinal()]++;
+      if (out == null) {
+        out = new ArrayList<>(2);
+      }
+      out.add(oldest);
+    }
+    return out;
+  }
+
+  private void evictOldestIdleLocked(List<PersistConn> out) {
+    HostPool victim = null;
+    for (HostPool hp : hosts.values()) {
+      PersistConn first = hp.idle.peekFirst();
+      if (first != null && (victim == null || first.idleSinceNanos < victim.idle.peekFirst().idleSinceNanos)) {
+        victim = hp;
+      }
+    }
+    if (victim != null) {
+      out.add(victim.idle.pollFirst());
+      idleCount--;
+      victim.conns--;
+      discards[DiscardReason.POOL_FULL.ordinal()]++;
+    }
+  }
+
+  private void closeIdleLocked(List<PersistConn> out) {
+    for (HostPool hp : hosts.values()) {
+      PersistConn pc;
+      while ((pc = hp.idle.pollFirst()) != null) {
+        out.add(pc);
+        hp.conns--;
+        idleCount--;
+      }
+      hp.available.signalAll();
+    }
+  }
+
+  /** Closes idle connections when their idle time runs out; runs while any connection is idle. */
+  private void janitor() {
+    List<PersistConn> expired = null;
+    lock.lock();
+    try {
+      while (!closed && idleCount > 0) {
+        long now = System.nanoTime();
+        long next = Long.MAX_VALUE;
+        for (HostPool hp : hosts.values()) {
+          expired = evictExpiredLocked(hp, now, expired);
+          PersistConn first = hp.idle.peekFirst();
+          if (first != null) {
+            next = Math.min(next, first.idleSinceNanos + t.idleConnTimeout - now);
+          }
+        }
+        if (expired != null) {
+          List<PersistConn> batch = expired;
+          expired = null;
+          lock.unlock();
+          try {
+            closeAll(batch, DiscardReason.IDLE_TIMEOUT);
+          } finally {
+            lock.lock();
+          }
+          continue;
+        }
+        if (next != Long.MAX_VALUE) {
+          janitorWake.awaitNanos(next);
+        }
+      }
+    } catch (InterruptedException e) {
+      LOG.log(System.Logger.Level.DEBUG, "idle janitor interrupted");
+    } finally {
+      janitorRunning = false;
+      lock.unlock();
+    }
+  }
+
+  private static void closeAll(List<PersistConn> conns, DiscardReason reason) {
+    for (PersistConn pc : conns) {
+      pc.close();
+      Trace.clientConnClosed(pc.id, reason.text());
+    }
+  }
+
+  /** One pool key's connections. Guarded by the pool lock. */
+  private static final class HostPool {
+    final String key;
+    final Condition available;
+    final ArrayDeque<PersistConn> idle = new ArrayDeque<>(); // oldest first
+    int conns; // open or dialing, idle included: what maxConnsPerHost limits
+    int waiting;
+
+    HostPool(String key, Condition available) {
+      this.key = key;
+      this.available = available;
+    }
+  }
+}

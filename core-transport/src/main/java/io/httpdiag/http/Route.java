@@ -1,0 +1,26 @@
+package io.httpdiag.http;
+
+import java.net.URI;
+
+/**
+ * Where a request goes: the pool key ("http://host:port") and what dialing needs. Immutable.
+ *
+ * @param hostPort "host:port", as traced by getConn
+ */
+record Route(String key, String host, int port, boolean https, String hostPort) {
+  /** The route of {@code uri}; IllegalArgumentException for a scheme other than http(s) or no host. */
+  static Route of(URI uri) {
+    String scheme = uri.getScheme();
+    boolean https = "https".equalsIgnoreCase(scheme);
+    if (!https && !"http".equalsIgnoreCase(scheme)) {
+      throw new IllegalArgumentException("unsupported scheme (want http or https): " + uri);
+    }
+    String host = uri.getHost();
+    if (host == null || host.isEmpty()) {
+      throw new IllegalArgumentException("no host in request URI: " + uri);
+    }
+    int port = uri.getPort() >= 0 ? uri.getPort() : https ? 443 : 80;
+    String hostPort = host + ":" + port;
+    return new Route((https ? "https://" : "http://") + hostPort, host, port, https, hostPort);
+  }
+}
