@@ -17,11 +17,6 @@ import java.nio.charset.StandardCharsets;
  * (HTTP/1.0), unless the handler declared a Content-Length. Confined to the handler's thread.
  */
 final class ServerResponse implements ResponseWriter {
-  private static final int FRAMING_UNDECIDED = 0;
-  private static final int FRAMING_FIXED = 1;
-  private static final int FRAMING_CHUNKED = 2;
-  private static final int FRAMING_CLOSE = 3;
-  private static final int FRAMING_NONE = 4;
   private static final System.Logger log = System.getLogger(Server.class.getName());
 
   private final ServerConn conn;
@@ -33,7 +28,7 @@ final class ServerResponse implements ResponseWriter {
   private int buffered;
   private int status;
   private boolean onWire;
-  private int framing = FRAMING_UNDECIDED;
+  private Framing framing = Framing.UNDECIDED;
   private long declaredLength = -1;
   private long written;
   private boolean closeAfter;
@@ -151,16 +146,16 @@ final class ServerResponse implements ResponseWriter {
     }
     if (!onWire) {
       commit(true);
-    } else if (framing == FRAMING_CHUNKED) {
+    } else if (framing == Framing.CHUNKED) {
       chunked.finish();
     }
-    if (framing == FRAMING_FIXED && !headRequest && written < declaredLength) {
+    if (framing == Framing.FIXED && !headRequest && written < declaredLength) {
       // Fewer bytes than promised: the client would wait for the rest; only closing ends it.
       log.log(System.Logger.Level.WARNING, "handler wrote {0} of {1} declared Content-Length bytes; closing",
           written, declaredLength);
       closeAfter = true;
     }
-    return !closeAfter && framing != FRAMING_CLOSE;
+    return !closeAfter && framing != Framing.CLOSE;
   }
 
   /** After a handler exception: a 500 if nothing reached the client yet; the connection closes. */
@@ -202,23 +197,23 @@ final class ServerResponse implements ResponseWriter {
     }
     headers.remove("Transfer-Encoding"); // framing is ours to choose
     if (!bodyAllowed) {
-      framing = FRAMING_NONE;
+      framing = Framing.NONE;
       if (status != 304) {
         headers.remove("Content-Length");
       }
     } else if (declaredLength >= 0) {
-      framing = FRAMING_FIXED;
+      framing = Framing.FIXED;
     } else if (last) {
-      framing = FRAMING_FIXED;
+      framing = Framing.FIXED;
       declaredLength = headRequest ? written : buffered;
       if (!headRequest || written > 0) {
         headers.set("Content-Length", Long.toString(declaredLength));
       }
     } else if (requestHead.minor >= 1) {
-      framing = FRAMING_CHUNKED;
+      framing = Framing.CHUNKED;
       headers.set("Transfer-Encoding", "chunked");
     } else {
-      framing = FRAMING_CLOSE;
+      framing = Framing.CLOSE;
       closeAfter = true;
     }
     if (headers.containsToken("Connection", "close")) {
@@ -228,7 +223,7 @@ final class ServerResponse implements ResponseWriter {
     onWire = true;
     conn.out.write(head);
     Trace.responseCommitted(conn.server.trace, exchangeId, status);
-    if (framing == FRAMING_CHUNKED) {
+    if (framing == Framing.CHUNKED) {
       chunked = new ChunkedOutputStream(conn.out);
     }
     if (buffered > 0) {
@@ -240,16 +235,16 @@ final class ServerResponse implements ResponseWriter {
 
   private void writeBody(byte[] b, int off, int len) throws IOException {
     switch (framing) {
-      case FRAMING_FIXED:
+      case FIXED:
         if (written + len > declaredLength) {
           throw new IOException("http: wrote more than the declared Content-Length (" + declaredLength + ")");
         }
         conn.out.write(b, off, len);
         break;
-      case FRAMING_CHUNKED:
+      case CHUNKED:
         chunked.write(b, off, len);
         break;
-      case FRAMING_CLOSE:
+      case CLOSE:
         conn.out.write(b, off, len);
         break;
       default:
@@ -281,7 +276,7 @@ final class ServerResponse implements ResponseWriter {
           sb.append("Connection: close\r\n");
         }
         closeAfter = true;
-      } else if (requestHead.minor == 0 && framing != FRAMING_CLOSE && requestHead.keepAlive()) {
+      } else if (requestHead.minor == 0 && framing != Framing.CLOSE && requestHead.keepAlive()) {
         sb.append("Connection: keep-alive\r\n");
       }
     }
@@ -327,4 +322,7 @@ final class ServerResponse implements ResponseWriter {
     return "ResponseWriter{status=" + status + ", headers=" + headers + ", buffered=" + buffered
         + ", written=" + written + ", onWire=" + onWire + "}";
   }
+
+  /** How the response body is framed; decided when the head is sent. */
+  private enum Framing { UNDECIDED, FIXED, CHUNKED, CLOSE, NONE }
 }

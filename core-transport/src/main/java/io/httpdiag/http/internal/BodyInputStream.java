@@ -16,13 +16,8 @@ import java.io.InputStream;
  * <p>Not thread-safe.
  */
 public final class BodyInputStream extends InputStream {
-  /** Framing kinds. */
-  public static final int FIXED = 0;
-  public static final int CHUNKED = 1;
-  public static final int UNTIL_CLOSE = 2;
-
   private final HttpReader reader;
-  private final int framing;
+  private final Framing framing;
   private final long contentLength;
   private final int maxTrailerBytes;
   private long remaining; // FIXED: bytes left; CHUNKED: bytes left in current chunk (-1 before the first)
@@ -35,30 +30,30 @@ public final class BodyInputStream extends InputStream {
   private static final byte[] CRLF = {'\r', '\n'};
   private static final byte[] LAST_CHUNK = {'0', '\r', '\n', '\r', '\n'};
 
-  public BodyInputStream(HttpReader reader, int framing, long contentLength, int maxTrailerBytes) {
+  public BodyInputStream(HttpReader reader, Framing framing, long contentLength, int maxTrailerBytes) {
     this.reader = reader;
     this.framing = framing;
     this.contentLength = contentLength;
     this.maxTrailerBytes = maxTrailerBytes;
-    this.remaining = framing == FIXED ? contentLength : framing == CHUNKED ? -1 : Long.MAX_VALUE;
-    this.eof = framing == FIXED && contentLength == 0;
+    this.remaining = framing == Framing.FIXED ? contentLength : framing == Framing.CHUNKED ? -1 : Long.MAX_VALUE;
+    this.eof = framing == Framing.FIXED && contentLength == 0;
   }
 
   /** A body with the framing the head describes; {@code noBody} for HEAD responses, 1xx, 204, 304. */
   public static BodyInputStream forHead(HttpReader reader, Head head, boolean noBody, boolean request,
       int maxTrailerBytes) {
     if (noBody) {
-      return new BodyInputStream(reader, FIXED, 0, maxTrailerBytes);
+      return new BodyInputStream(reader, Framing.FIXED, 0, maxTrailerBytes);
     }
     if (head.chunked) {
-      return new BodyInputStream(reader, CHUNKED, -1, maxTrailerBytes);
+      return new BodyInputStream(reader, Framing.CHUNKED, -1, maxTrailerBytes);
     }
     if (head.contentLength >= 0) {
-      return new BodyInputStream(reader, FIXED, head.contentLength, maxTrailerBytes);
+      return new BodyInputStream(reader, Framing.FIXED, head.contentLength, maxTrailerBytes);
     }
     // A request without framing has no body (RFC 9112 section 6.3); a response runs to the close.
-    return request ? new BodyInputStream(reader, FIXED, 0, maxTrailerBytes)
-        : new BodyInputStream(reader, UNTIL_CLOSE, -1, maxTrailerBytes);
+    return request ? new BodyInputStream(reader, Framing.FIXED, 0, maxTrailerBytes)
+        : new BodyInputStream(reader, Framing.UNTIL_CLOSE, -1, maxTrailerBytes);
   }
 
   @Override
@@ -85,7 +80,7 @@ public final class BodyInputStream extends InputStream {
       return 0;
     }
     try {
-      return framing == CHUNKED ? readChunked(b, off, len) : readPlain(b, off, len);
+      return framing == Framing.CHUNKED ? readChunked(b, off, len) : readPlain(b, off, len);
     } catch (IOException | RuntimeException e) {
       failed = true;
       throw e;
@@ -95,7 +90,7 @@ public final class BodyInputStream extends InputStream {
   private int readPlain(byte[] b, int off, int len) throws IOException {
     int n = reader.read(b, off, (int) Math.min(len, remaining));
     if (n < 0) {
-      if (framing == UNTIL_CLOSE) {
+      if (framing == Framing.UNTIL_CLOSE) {
         eof = true;
         return -1;
       }
@@ -145,7 +140,7 @@ public final class BodyInputStream extends InputStream {
 
   /** Bytes of a Content-Length body not yet read; -1 when unknown (chunked, until close) or unusable. */
   public long bytesLeft() {
-    if (framing != FIXED || closed || failed) {
+    if (framing != Framing.FIXED || closed || failed) {
       return -1;
     }
     return eof ? 0 : remaining;
@@ -177,7 +172,7 @@ public final class BodyInputStream extends InputStream {
     if (eof || failed || closed) {
       return 0;
     }
-    return (int) Math.min(reader.buffered(), framing == CHUNKED ? Math.max(remaining, 0) : remaining);
+    return (int) Math.min(reader.buffered(), framing == Framing.CHUNKED ? Math.max(remaining, 0) : remaining);
   }
 
   /**
@@ -216,14 +211,14 @@ public final class BodyInputStream extends InputStream {
     if (eof) {
       return true;
     }
-    if (failed || closed || framing == UNTIL_CLOSE) {
+    if (failed || closed || framing == Framing.UNTIL_CLOSE) {
       return false;
     }
     long rest = Math.max(remaining, 0);
-    if (framing == FIXED) {
+    if (framing == Framing.FIXED) {
       return rest <= reader.buffered() && drain(rest);
     }
-    // CHUNKED: [rest of this chunk's data] [CRLF unless before the first chunk] "0" CRLF CRLF
+    // Framing.CHUNKED: [rest of this chunk's data] [CRLF unless before the first chunk] "0" CRLF CRLF
     int at = (int) Math.min(rest, Integer.MAX_VALUE);
     if (remaining >= 0) {
       if (!reader.bufferedMatches(at, CRLF)) {
@@ -254,11 +249,21 @@ public final class BodyInputStream extends InputStream {
 
   /** Whether the body ends only when the connection closes. */
   public boolean untilClose() {
-    return framing == UNTIL_CLOSE;
+    return framing == Framing.UNTIL_CLOSE;
   }
 
   @Override
   public void close() {
     closed = true;
+  }
+
+  /** How the body's end is found (RFC 9112 section 6.3). */
+  public enum Framing {
+    /** Content-Length bytes. */
+    FIXED,
+    /** Transfer-Encoding: chunked. */
+    CHUNKED,
+    /** A response without framing: the body runs to the connection's close. */
+    UNTIL_CLOSE
   }
 }

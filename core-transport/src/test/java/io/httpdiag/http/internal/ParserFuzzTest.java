@@ -116,7 +116,7 @@ class ParserFuzzTest {
 
   private static void decodeArbitrary(FuzzInput in) throws IOException {
     HttpReader r = new HttpReader(in, in.flag6 ? 16 : 8192);
-    BodyInputStream body = new BodyInputStream(r, BodyInputStream.CHUNKED, -1, in.maxHeaderBytes);
+    BodyInputStream body = new BodyInputStream(r, BodyInputStream.Framing.CHUNKED, -1, in.maxHeaderBytes);
     ByteArrayOutputStream got = new ByteArrayOutputStream();
     if (!readInto(in, r, body, got, in.maxRead)) {
       return;
@@ -137,7 +137,7 @@ class ParserFuzzTest {
     System.arraycopy("NEXT".getBytes(StandardCharsets.ISO_8859_1), 0, wire, 1 + encoded.length, 4);
     FuzzInput w = FuzzInput.of(wire);
     HttpReader r = new HttpReader(w, in.flag6 ? 16 : 8192);
-    BodyInputStream body = new BodyInputStream(r, BodyInputStream.CHUNKED, -1, in.maxHeaderBytes);
+    BodyInputStream body = new BodyInputStream(r, BodyInputStream.Framing.CHUNKED, -1, in.maxHeaderBytes);
     ByteArrayOutputStream got = new ByteArrayOutputStream();
     assertTrue(readInto(w, r, body, got, w.maxRead), "our own encoding failed to decode");
     assertArrayEquals(payload, got.toByteArray(), "encode -> decode");
@@ -171,7 +171,7 @@ class ParserFuzzTest {
 
   private static byte[] decode(byte[] chunked) throws IOException {
     HttpReader r = new HttpReader(new ByteArrayInputStream(chunked), 16);
-    BodyInputStream body = new BodyInputStream(r, BodyInputStream.CHUNKED, -1, 1 << 16);
+    BodyInputStream body = new BodyInputStream(r, BodyInputStream.Framing.CHUNKED, -1, 1 << 16);
     byte[] out = body.readAllBytes();
     assertTrue(body.eof());
     assertEquals(0, r.buffered());
