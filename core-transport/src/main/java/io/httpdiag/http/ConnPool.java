@@ -39,16 +39,17 @@ final class ConnPool {
 
   /** Returns an idle connection or dials one, waiting under {@code maxConnsPerHost}. */
   PersistConn getConn(Exchange x) throws IOException {
-    Trace.getConn(x.trace, x.id, x.route.hostPort());
+    Trace.getConn(x.trace, x.id, x.endpoint.hostPort());
     List<PersistConn> expired = null;
+    List<PersistConn> unsolicited = null;
     PersistConn pc = null;
     HostPool hp;
     lock.lock();
     try {
-      hp = hosts.get(x.route.key());
+      hp = hosts.get(x.endpoint.key());
       if (hp == null) {
-        hp = new HostPool(x.route.key(), lock.newCondition());
-        hosts.put(x.route.key(), hp);
+        hp = new HostPool(x.endpoint.key(), lock.newCondition());
+        hosts.put(x.endpoint.key(), hp);
       }
       while (true) {
         if (closed) {
@@ -61,6 +62,18 @@ final class ConnPool {
         pc = hp.idle.pollLast(); // most recently used first, as Go does
         if (pc != null) {
           idleCount--;
+          if (pc.unsolicitedBytes() > 0) {
+            // Go's persistConn read loop: bytes on an idle connection answer no request; taking them as
+            // the next response would hand the caller someone else's (or a stale) response.
+            hp.conns--;
+            discards[DiscardReason.UNSOLICITED_RESPONSE.ordinal()]++;
+            if (unsolicited == null) {
+              unsolicited = new ArrayList<>(1);
+            }
+            unsolicited.add(pc);
+            pc = null;
+            continue;
+          }
           reuses++;
           break;
         }
@@ -75,6 +88,9 @@ final class ConnPool {
       lock.unlock();
       if (expired != null) {
         closeAll(expired, DiscardReason.IDLE_TIMEOUT);
+      }
+      if (unsolicited != null) {
+        closeUnsolicited(unsolicited);
       }
     }
     if (pc != null) {
@@ -335,6 +351,15 @@ final class ConnPool {
       janitorRunning = false;
       lock.unlock();
     }
+  }
+
+  private static void closeUnsolicited(List<PersistConn> conns) {
+    for (PersistConn pc : conns) {
+      // Go's wording, so the message is recognisable; the bytes themselves are not logged (they may be anything).
+      LOG.log(System.Logger.Level.WARNING, "Unsolicited response received on idle HTTP channel ({0}, {1} bytes); closing it",
+          pc, pc.unsolicitedBytes());
+    }
+    closeAll(conns, DiscardReason.UNSOLICITED_RESPONSE);
   }
 
   private static void closeAll(List<PersistConn> conns, DiscardReason reason) {

@@ -25,8 +25,8 @@ final class Dialer {
   private Dialer() {}
 
   static PersistConn dial(Transport t, Exchange x) throws IOException {
-    Route route = x.route;
-    String host = route.host();
+    Endpoint endpoint = x.endpoint;
+    String host = endpoint.host();
     boolean literal = isIpLiteral(host);
     InetAddress[] addrs;
     if (literal) {
@@ -43,14 +43,14 @@ final class Dialer {
     }
     IOException last = null;
     for (InetAddress a : addrs) {
-      String addr = (a.getAddress().length == 16 ? "[" + a.getHostAddress() + "]" : a.getHostAddress()) + ":" + route.port();
+      String addr = (a.getAddress().length == 16 ? "[" + a.getHostAddress() + "]" : a.getHostAddress()) + ":" + endpoint.port();
       Trace.connectStart(x.trace, x.id, addr);
       Socket s = new Socket();
       x.dialing(s);
       try {
         s.setTcpNoDelay(true);
         s.setKeepAlive(true);
-        s.connect(new InetSocketAddress(a, route.port()), timeoutMillis(t.dialTimeout, x.deadline));
+        s.connect(new InetSocketAddress(a, endpoint.port()), timeoutMillis(t.dialTimeout, x.deadline));
       } catch (SocketTimeoutException e) {
         closeQuietly(s);
         HttpTimeoutException timeout = timeoutFor(x, t.dialTimeout, "dialTimeout", "dialing " + addr);
@@ -69,14 +69,14 @@ final class Dialer {
       Trace.connectDone(x.trace, x.id, id, addr, null);
       Socket use = s;
       String tls = null;
-      if (route.https()) {
+      if (endpoint.https()) {
         SSLSocket ss = handshake(t, x, s, id);
         use = ss;
         tls = ss.getSession().getProtocol();
       }
-      return new PersistConn(id, route.key(), addr, use, tls);
+      return new PersistConn(id, endpoint.key(), addr, use, tls);
     }
-    throw new IOException("dial " + route.hostPort() + ": " + (last == null ? "no addresses" : last.getMessage()), last);
+    throw new IOException("dial " + endpoint.hostPort() + ": " + (last == null ? "no addresses" : last.getMessage()), last);
   }
 
   private static SSLSocket handshake(Transport t, Exchange x, Socket s, long connId) throws IOException {
@@ -84,11 +84,11 @@ final class Dialer {
     SSLSocket ss = null;
     try {
       SSLContext ctx = t.sslContext != null ? t.sslContext : SSLContext.getDefault();
-      ss = (SSLSocket) ctx.getSocketFactory().createSocket(s, x.route.host(), x.route.port(), true);
+      ss = (SSLSocket) ctx.getSocketFactory().createSocket(s, x.endpoint.host(), x.endpoint.port(), true);
       SSLParameters p = ss.getSSLParameters();
       p.setEndpointIdentificationAlgorithm("HTTPS"); // hostname verification, RFC 2818
-      if (!isIpLiteral(x.route.host())) {
-        p.setServerNames(List.of(new SNIHostName(x.route.host())));
+      if (!isIpLiteral(x.endpoint.host())) {
+        p.setServerNames(List.of(new SNIHostName(x.endpoint.host())));
       }
       p.setApplicationProtocols(new String[] {"http/1.1"});
       ss.setSSLParameters(p);
@@ -102,7 +102,7 @@ final class Dialer {
     } catch (SocketTimeoutException e) {
       closeQuietly(ss != null ? ss : s);
       HttpTimeoutException timeout = timeoutFor(x, t.tlsHandshakeTimeout, "tlsHandshakeTimeout", "in the TLS handshake with "
-          + x.route.hostPort());
+          + x.endpoint.hostPort());
       Trace.tlsHandshakeDone(x.trace, x.id, connId, null, null, null, timeout);
       throw timeout;
     } catch (IOException | NoSuchAlgorithmException e) {

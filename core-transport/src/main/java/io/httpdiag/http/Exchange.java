@@ -17,7 +17,7 @@ import java.net.Socket;
 final class Exchange {
   final Transport t;
   final Call call;
-  final Route route;
+  final Endpoint endpoint;
   final Request req;
   final ClientTrace trace;
   final Deadline deadline;
@@ -31,10 +31,10 @@ final class Exchange {
   private String phase = "getting a connection";
   private final Runnable onCancel = this::abort;
 
-  Exchange(Transport t, Call call, Route route) {
+  Exchange(Transport t, Call call, Endpoint endpoint) {
     this.t = t;
     this.call = call;
-    this.route = route;
+    this.endpoint = endpoint;
     this.req = call.request();
     this.trace = call.trace();
     this.deadline = call.deadline();
@@ -243,7 +243,7 @@ final class Exchange {
         // closing to unblock a dial
       }
     }
-    t.pool.wakeWaiters(route.key());
+    t.pool.wakeWaiters(endpoint.key());
   }
 
   /**

@@ -11,6 +11,7 @@ import java.net.Socket;
  * {@link #close()} may be called from any thread (cancellation) and is idempotent.
  */
 final class PersistConn {
+  private static final byte[] CRLF = {'\r', '\n'};
   final long id;
   final String key;
   final String address;
@@ -55,6 +56,27 @@ final class PersistConn {
     } catch (IOException ignored) {
       // nothing to do: the connection is gone either way
     }
+  }
+
+  /**
+   * Bytes received while no request was outstanding: left in the read buffer after the last
+   * response or waiting in the socket (for TLS, only what is already decrypted), not counting
+   * empty lines, which a response parser skips anyway (RFC 9112 section 2.2; some servers send a
+   * stray CRLF after a body). Reads only what is already there, so it never blocks.
+   */
+  int unsolicitedBytes() {
+    try {
+      if (reader.buffered() == 0 && in.available() > 0) {
+        reader.awaitByte(); // returns at once: bytes are waiting
+      }
+    } catch (IOException e) {
+      return 0; // a dead connection fails on use, and a reused one is retried as before
+    }
+    int emptyLines = 0;
+    while (reader.bufferedMatches(emptyLines, CRLF)) {
+      emptyLines += 2;
+    }
+    return reader.buffered() - emptyLines;
   }
 
   /** For error messages: " (a reused connection, request N on it)" when it is one, else "". */

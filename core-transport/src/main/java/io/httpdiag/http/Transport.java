@@ -112,13 +112,13 @@ public final class Transport implements AutoCloseable {
    * response byte and the request may be replayed (Go's {@code shouldRetryRequest}).
    */
   Response exchange(Call call) throws IOException {
-    Route route = Route.of(call.request().uri());
+    Endpoint endpoint = Endpoint.of(call.request().uri());
     RequestWriter.checkHeaders(call.request().headers());
     if (call.defaults() != null) {
       RequestWriter.checkHeaders(call.defaults());
     }
     while (true) {
-      Response r = new Exchange(this, call, route).run();
+      Response r = new Exchange(this, call, endpoint).run();
       if (r != null) {
         return r;
       }

@@ -11,7 +11,7 @@ import java.util.Map;
  * @param discarded connections closed, by {@link DiscardReason#text()}: "poolFull" (the idle pool
  *     was full), "undrained" (the body was closed before its end), "connectionClose" (either side
  *     asked, or the body ran to the close), "error", "idleTimeout", "keepAlivesDisabled",
- *     "transportClosed", "canceled", "timeout"
+ *     "transportClosed", "canceled", "timeout", "unsolicitedResponse"
  */
 public record TransportStats(Map<String, Host> hosts, long dials, long reuses, Map<String, Long> discarded) {
   /** Total idle connections across hosts. */
@@ -64,7 +64,12 @@ public record TransportStats(Map<String, Host> hosts, long dials, long reuses, M
     /** A timeout fired. */
     TIMEOUT("timeout"),
     /** Closed by {@link Transport#closeIdleConnections()} (traced, not counted). */
-    CLOSE_IDLE("closeIdle");
+    CLOSE_IDLE("closeIdle"),
+    /**
+     * Bytes arrived while the connection was idle, with no request outstanding (Go closes such a
+     * connection and logs "Unsolicited response received on idle HTTP channel").
+     */
+    UNSOLICITED_RESPONSE("unsolicitedResponse");
 
     private final String text;
 

@@ -99,7 +99,7 @@ class LlhttpResponseConformanceTest {
     String skip = skipReason(c);
     assumeTrue(skip == null, skip);
     List<Message> finals = finalResponses(c);
-    serve(bytesToServe(c));
+    serve(responsesOneByOne(c, bytesToServe(c)));
     Difference diff = KNOWN_DIFFERENCES.get(c.key());
     if (diff != null && diff.kind == Kind.REJECTS) {
       IOException e = assertThrows(IOException.class, () -> send(c),
@@ -219,17 +219,51 @@ class LlhttpResponseConformanceTest {
     return out;
   }
 
+  /**
+   * The case's bytes cut before each message that follows a final response, so each final
+   * response (with the interim ones before it) answers its own request: bytes sent ahead of a
+   * request would arrive on an idle connection, which the client refuses as unsolicited (Go's
+   * rule). A cut that does not fall inside the bytes leaves the rest in one piece.
+   */
+  static List<byte[]> responsesOneByOne(Case c, byte[] bytes) {
+    List<byte[]> out = new ArrayList<>();
+    int start = 0;
+    for (Message m : finalResponses(c)) {
+      int next = c.messages.indexOf(m) + 1;
+      if (next >= c.messages.size()) {
+        break;
+      }
+      int end = c.messages.get(next).offset;
+      if (end <= start || end >= bytes.length) {
+        break;
+      }
+      out.add(Arrays.copyOfRange(bytes, start, end));
+      start = end;
+    }
+    out.add(Arrays.copyOfRange(bytes, start, bytes.length));
+    return out;
+  }
+
   // ---------------------------------------------------------------- the wire
 
-  /** Answers the first request with {@code bytes}, closes its side, and reads requests until the client closes. */
-  private void serve(byte[] bytes) throws IOException {
+  /**
+   * Answers the i-th request with {@code responses[i]}, closes its side after the last, and reads
+   * requests until the client closes.
+   */
+  private void serve(List<byte[]> responses) throws IOException {
     server = new RawServer((conn, index) -> {
-      if (index > 0 || conn.readRequest() == null) {
+      if (index > 0) {
         return; // a second connection is a failure of the case: closed unanswered
       }
-      conn.write(bytes).shutdownOutput();
+      for (byte[] response : responses) {
+        if (conn.readRequest() == null) {
+          return;
+        }
+        conn.write(response);
+      }
+      conn.shutdownOutput();
       while (conn.readRequest() != null) {
-        // each later request is answered by the bytes already sent
+        // a request after the last response gets the end of the stream
       }
     });
   }

@@ -7,9 +7,9 @@ import java.net.URI;
  *
  * @param hostPort "host:port", as traced by getConn
  */
-record Route(String key, String host, int port, boolean https, String hostPort) {
-  /** The route of {@code uri}; IllegalArgumentException for a scheme other than http(s) or no host. */
-  static Route of(URI uri) {
+record Endpoint(String key, String host, int port, boolean https, String hostPort) {
+  /** The endpoint of {@code uri}; IllegalArgumentException for a scheme other than http(s) or no host. */
+  static Endpoint of(URI uri) {
     String scheme = uri.getScheme();
     boolean https = "https".equalsIgnoreCase(scheme);
     if (!https && !"http".equalsIgnoreCase(scheme)) {
@@ -21,6 +21,6 @@ record Route(String key, String host, int port, boolean https, String hostPort) 
     }
     int port = uri.getPort() >= 0 ? uri.getPort() : https ? 443 : 80;
     String hostPort = host + ":" + port;
-    return new Route((https ? "https://" : "http://") + hostPort, host, port, https, hostPort);
+    return new Endpoint((https ? "https://" : "http://") + hostPort, host, port, https, hostPort);
   }
 }
