@@ -50,6 +50,7 @@ public final class Server implements AutoCloseable {
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicLong served = new AtomicLong();
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final CountDownLatch shutdownRequested = new CountDownLatch(1); // ends an accept back-off pause
   private volatile ServerSocket listener;
   private volatile boolean shuttingDown;
 
@@ -112,22 +113,42 @@ public final class Server implements AutoCloseable {
 
   /**
    * Serves connections accepted on {@code socket} on the calling thread until the server is
-   * closed or shut down; the server owns and closes the socket.
+   * closed or shut down; the server owns and closes the socket. When accept fails the loop pauses
+   * before trying again, like Go: 5 ms, doubling up to 1 s, reset by a successful accept;
+   * interrupting the thread during such a pause ends serving.
    */
   public void serve(ServerSocket socket) throws IOException {
+    serve(socket, socket::accept);
+  }
+
+  /** {@link #serve(ServerSocket)} with the accept call as a seam, so a test can make it fail. */
+  void serve(ServerSocket socket, Acceptor acceptor) throws IOException {
     this.listener = socket;
+    AcceptBackoff backoff = new AcceptBackoff();
     try {
       while (!shuttingDown) {
         Socket s;
         try {
-          s = socket.accept();
+          s = acceptor.accept();
         } catch (IOException e) {
           if (shuttingDown || socket.isClosed()) {
             return;
           }
-          log.log(System.Logger.Level.WARNING, "accept failed; continuing", e);
+          // Go's Server.Serve: accept fails again at once while its cause lasts (out of file
+          // descriptors), so pause instead of spinning a core and flooding the log.
+          long pause = backoff.next();
+          log.log(System.Logger.Level.WARNING, "accept failed; retrying in " + pause + " ms", e);
+          try {
+            if (shutdownRequested.await(pause, TimeUnit.MILLISECONDS)) {
+              return;
+            }
+          } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt(); // the caller of serve wants it to end
+            return;
+          }
           continue;
         }
+        backoff.reset();
         ServerConn conn = new ServerConn(this, s);
         connections.add(conn);
         if (shuttingDown) { // raced with shutdown: it may have missed this connection
@@ -202,6 +223,7 @@ public final class Server implements AutoCloseable {
    */
   public int shutdown(Duration timeout) {
     shuttingDown = true;
+    shutdownRequested.countDown();
     closeListener();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
@@ -282,6 +304,32 @@ public final class Server implements AutoCloseable {
         // closing anyway
       }
     }
+  }
+
+  /**
+   * Go's pause between failing accepts: 5 ms after the first failure, doubling up to 1 s, back to
+   * 5 ms after a success. Confined to the accept loop's thread.
+   */
+  static final class AcceptBackoff {
+    private static final long FIRST_MILLIS = 5;
+    private static final long MAX_MILLIS = 1000;
+    private long delayMillis;
+
+    /** The pause after one more failure, in milliseconds. */
+    long next() {
+      delayMillis = delayMillis == 0 ? FIRST_MILLIS : Math.min(delayMillis * 2, MAX_MILLIS);
+      return delayMillis;
+    }
+
+    void reset() {
+      delayMillis = 0;
+    }
+  }
+
+  /** The accept call of the serve loop: {@code ServerSocket::accept} except in tests. */
+  @FunctionalInterface
+  interface Acceptor {
+    Socket accept() throws IOException;
   }
 
   /** Server settings. Durations: zero means no timeout. Not thread-safe. */
