@@ -67,14 +67,8 @@ final class Dialer {
       }
       long id = Trace.newConnectionId();
       Trace.connectDone(x.trace, x.id, id, addr, null);
-      Socket use = s;
-      String tls = null;
-      if (endpoint.https()) {
-        SSLSocket ss = handshake(t, x, s, id);
-        use = ss;
-        tls = ss.getSession().getProtocol();
-      }
-      return new PersistConn(id, endpoint.key(), addr, use, tls);
+      Socket use = endpoint.https() ? handshake(t, x, s, id) : s;
+      return new PersistConn(id, endpoint.key(), addr, use);
     }
     throw new IOException("dial " + endpoint.hostPort() + ": " + (last == null ? "no addresses" : last.getMessage()), last);
   }

@@ -19,20 +19,17 @@ final class PersistConn {
   final OutputStream out;
   final HttpReader reader;
   final long createdNanos;
-  final String tlsProtocol;
   /** Write buffer for the request head (and a small body); reused across exchanges. */
   byte[] wbuf = new byte[512];
   int requests; // exchanges served, including the current one
   long idleSinceNanos; // guarded by the transport lock while idle
   private final DeadlineInputStream in;
-  private volatile boolean closed;
 
-  PersistConn(long id, String key, String address, Socket socket, String tlsProtocol) throws IOException {
+  PersistConn(long id, String key, String address, Socket socket) throws IOException {
     this.id = id;
     this.key = key;
     this.address = address;
     this.socket = socket;
-    this.tlsProtocol = tlsProtocol;
     this.in = new DeadlineInputStream(socket, false);
     this.out = socket.getOutputStream();
     this.reader = new HttpReader(in, 8192);
@@ -44,13 +41,8 @@ final class PersistConn {
     in.setDeadline(d, phase);
   }
 
-  boolean isClosed() {
-    return closed;
-  }
-
   /** Closes the socket; unblocks a thread reading or writing it. Idempotent, any thread. */
   void close() {
-    closed = true;
     try {
       socket.close();
     } catch (IOException ignored) {
