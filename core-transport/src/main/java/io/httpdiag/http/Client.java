@@ -58,7 +58,8 @@ public final class Client {
    * exchange, redirects and reading the body included.
    *
    * @throws HttpTimeoutException naming the timeout that fired
-   * @throws IOException on failure, after too many redirects, or when canceled
+   * @throws RequestCanceledException when the request was canceled
+   * @throws IOException on failure or after too many redirects
    */
   public Response send(Request request) throws IOException {
     long budget = timeoutNanos;

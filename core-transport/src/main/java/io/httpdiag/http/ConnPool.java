@@ -40,17 +40,48 @@ final class ConnPool {
   /** Returns an idle connection or dials one, waiting under {@code maxConnsPerHost}. */
   PersistConn getConn(Exchange x) throws IOException {
     Trace.getConn(x.trace, x.id, x.endpoint.hostPort());
-    List<PersistConn> expired = null;
-    List<PersistConn> unsolicited = null;
-    PersistConn pc = null;
-    HostPool hp;
+    HostPool hp = hostPool(x.endpoint.key());
+    PersistConn pc;
+    while ((pc = idleOrDialSlot(x, hp)) != null) {
+      // Checked outside the lock (a syscall per reuse). Go's persistConn read loop: bytes on an idle
+      // connection answer no request; taking them as the next response would hand the caller a stale one.
+      int unsolicited = pc.unsolicitedBytes();
+      if (unsolicited == 0) {
+        long now = System.nanoTime();
+        pc.requests++;
+        Trace.gotConn(x.trace, x.id, pc.id, true, true, now - pc.idleSinceNanos, now - pc.createdNanos, pc.requests);
+        return pc;
+      }
+      dropUnsolicited(hp, pc, unsolicited);
+    }
+    try {
+      pc = Dialer.dial(t, x);
+    } catch (IOException | RuntimeException e) {
+      releaseSlot(hp);
+      throw e;
+    }
+    pc.requests = 1;
+    Trace.gotConn(x.trace, x.id, pc.id, false, false, 0, System.nanoTime() - pc.createdNanos, 1);
+    return pc;
+  }
+
+  private HostPool hostPool(String key) {
     lock.lock();
     try {
-      hp = hosts.get(x.endpoint.key());
-      if (hp == null) {
-        hp = new HostPool(x.endpoint.key(), lock.newCondition());
-        hosts.put(x.endpoint.key(), hp);
-      }
+      return hosts.computeIfAbsent(key, k -> new HostPool(k, lock.newCondition())); // never removed
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The most recently used idle connection (counted as a reuse), or null once a dial is reserved
+   * under {@code maxConnsPerHost} (counted as a dial); waits while neither is possible.
+   */
+  private PersistConn idleOrDialSlot(Exchange x, HostPool hp) throws IOException {
+    List<PersistConn> expired = null;
+    lock.lock();
+    try {
       while (true) {
         if (closed) {
           throw new IOException("transport closed");
@@ -59,28 +90,16 @@ final class ConnPool {
           throw x.canceledException("waiting for a connection", null);
         }
         expired = evictExpiredLocked(hp, System.nanoTime(), expired);
-        pc = hp.idle.pollLast(); // most recently used first, as Go does
+        PersistConn pc = hp.idle.pollLast(); // most recently used first, as Go does
         if (pc != null) {
           idleCount--;
-          if (pc.unsolicitedBytes() > 0) {
-            // Go's persistConn read loop: bytes on an idle connection answer no request; taking them as
-            // the next response would hand the caller someone else's (or a stale) response.
-            hp.conns--;
-            discards[DiscardReason.UNSOLICITED_RESPONSE.ordinal()]++;
-            if (unsolicited == null) {
-              unsolicited = new ArrayList<>(1);
-            }
-            unsolicited.add(pc);
-            pc = null;
-            continue;
-          }
           reuses++;
-          break;
+          return pc;
         }
         if (t.maxConnsPerHost <= 0 || hp.conns < t.maxConnsPerHost) {
           hp.conns++;
           dials++;
-          break;
+          return null;
         }
         awaitConnLocked(x, hp);
       }
@@ -89,33 +108,37 @@ final class ConnPool {
       if (expired != null) {
         closeAll(expired, DiscardReason.IDLE_TIMEOUT);
       }
-      if (unsolicited != null) {
-        closeUnsolicited(unsolicited);
-      }
     }
-    if (pc != null) {
-      long now = System.nanoTime();
-      pc.requests++;
-      Trace.gotConn(x.trace, x.id, pc.id, true, true, now - pc.idleSinceNanos, now - pc.createdNanos, pc.requests);
-      return pc;
-    }
+  }
+
+  /** A dial failed: its slot under maxConnsPerHost is free again. */
+  private void releaseSlot(HostPool hp) {
+    lock.lock();
     try {
-      pc = Dialer.dial(t, x);
-    } catch (IOException | RuntimeException e) {
-      lock.lock();
-      try {
-        hp.conns--;
-        if (hp.waiting > 0) {
-          hp.available.signal();
-        }
-      } finally {
-        lock.unlock();
+      hp.conns--;
+      if (hp.waiting > 0) {
+        hp.available.signal();
       }
-      throw e;
+    } finally {
+      lock.unlock();
     }
-    pc.requests = 1;
-    Trace.gotConn(x.trace, x.id, pc.id, false, false, 0, System.nanoTime() - pc.createdNanos, 1);
-    return pc;
+  }
+
+  /** Closes an idle connection that received bytes nobody asked for; its reuse did not happen. */
+  private void dropUnsolicited(HostPool hp, PersistConn pc, int bytes) {
+    lock.lock();
+    try {
+      reuses--;
+      discards[DiscardReason.UNSOLICITED_RESPONSE.ordinal()]++;
+    } finally {
+      lock.unlock();
+    }
+    releaseSlot(hp);
+    // Go's wording, so the message is recognisable; the bytes themselves are not logged (they may be anything).
+    LOG.log(System.Logger.Level.WARNING, "Unsolicited response received on idle HTTP channel ({0}, {1} bytes); closing it",
+        pc, bytes);
+    pc.close();
+    Trace.clientConnClosed(pc.id, DiscardReason.UNSOLICITED_RESPONSE.text());
   }
 
   private void awaitConnLocked(Exchange x, HostPool hp) throws IOException {
@@ -351,15 +374,6 @@ final class ConnPool {
       janitorRunning = false;
       lock.unlock();
     }
-  }
-
-  private static void closeUnsolicited(List<PersistConn> conns) {
-    for (PersistConn pc : conns) {
-      // Go's wording, so the message is recognisable; the bytes themselves are not logged (they may be anything).
-      LOG.log(System.Logger.Level.WARNING, "Unsolicited response received on idle HTTP channel ({0}, {1} bytes); closing it",
-          pc, pc.unsolicitedBytes());
-    }
-    closeAll(conns, DiscardReason.UNSOLICITED_RESPONSE);
   }
 
   private static void closeAll(List<PersistConn> conns, DiscardReason reason) {

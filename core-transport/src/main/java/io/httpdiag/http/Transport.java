@@ -79,7 +79,8 @@ public final class Transport implements AutoCloseable {
    * the body to the end or close it.
    *
    * @throws HttpTimeoutException when a timeout fired
-   * @throws IOException when the exchange failed, or with "canceled" when the request was canceled
+   * @throws RequestCanceledException when the request was canceled
+   * @throws IOException when the exchange failed
    */
   public Response roundTrip(Request request) throws IOException {
     Duration t = request.timeout();
