@@ -4,12 +4,10 @@ import io.httpdiag.agent.runtime.Config;
 import io.httpdiag.agent.runtime.Counters;
 import io.httpdiag.agent.runtime.Events;
 import io.httpdiag.agent.runtime.ExchangeState;
-import io.httpdiag.agent.runtime.JdkClient;
 import io.httpdiag.agent.runtime.Finding;
 import io.httpdiag.agent.runtime.Findings;
 import io.httpdiag.agent.runtime.Sink;
 import io.httpdiag.agent.runtime.Step;
-import io.httpdiag.agent.runtime.TestFault;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,9 +20,16 @@ public final class Detectors implements Sink {
   private final Sink reporters;
   private final List<Detector> detectors = new ArrayList<>();
   private final long sweepIntervalMillis;
+  /** Runs first in every pass: the runtime's housekeeping, handed over at wiring time (collections first). */
+  private final Runnable beforeSweep;
 
   public Detectors(Config config, Sink reporters) {
+    this(config, reporters, () -> {});
+  }
+
+  public Detectors(Config config, Sink reporters, Runnable beforeSweep) {
     this.reporters = reporters;
+    this.beforeSweep = beforeSweep;
     if (config.detectBody) detectors.add(new BodyDetector(config.bodyLeakAfterNanos));
     if (config.detectTimeouts) detectors.add(new TimeoutDetector(config.stuckAfterNanos));
     if (config.detectChurn) detectors.add(new ChurnDetector());
@@ -63,7 +68,6 @@ public final class Detectors implements Sink {
 
   /** Starts the sweeper: one daemon platform thread that wakes every {@code sweepIntervalMillis}. */
   public void startSweeper() {
-    Findings.setSweeper(this::sweep);
     Thread t = new Thread(() -> {
       while (true) {
         try {
@@ -82,11 +86,8 @@ public final class Detectors implements Sink {
 
   /** One pass over the exchanges in flight (the sweeper calls it; tests call it with a chosen clock). */
   public synchronized void sweep(long now) {
-    TestFault.at("sweeper");
     // GC backstop first: bodies collected while open end their exchanges (and are reported) now.
-    Events.pollCollectedBodies();
-    JdkClient.expungeCollected();
-    JdkClient.pollCollectedClients();
+    beforeSweep.run();
     Events.forEachInFlight(x -> {
       for (Detector d : detectors) d.inFlight(x, now);
     });

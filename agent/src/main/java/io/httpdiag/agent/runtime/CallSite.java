@@ -125,7 +125,8 @@ public final class CallSite {
       case "io.httpdiag.junit":
         return true;
       default:
-        return pkg.startsWith("io.httpdiag.agent.shaded");
+        // One package per instrumented library under instrument (their adapters run on the user's thread).
+        return pkg.startsWith("io.httpdiag.agent.shaded") || pkg.startsWith("io.httpdiag.agent.instrument.");
     }
   }
 }

@@ -17,15 +17,25 @@ public final class Counters {
   public static final AtomicLong droppedLogLines = new AtomicLong();
   /** JDK HttpClient classes transformed, and hooks missing on this JDK (skipped). */
   public static final AtomicLong jdkClassesTransformed = new AtomicLong();
-  public static volatile int jdkHooksMissing;
+  private static volatile int jdkHooksMissing;
   /** Set once the core-transport tracepoint class has been transformed. */
-  public static volatile boolean traceTransformed;
+  private static volatile boolean traceTransformed;
   /** jdk.VirtualThreadPinned events the pinned detector consumed (HTTP I/O or not): a watermark for tests. */
   public static final AtomicLong pinnedEventsSeen = new AtomicLong();
   /** The last swallowed failure, for diagnosis. */
   public static volatile Throwable lastFailure;
 
   private Counters() {}
+
+  /** The JDK HttpClient's instrumentation found {@code n} hooks missing on this JDK (skipped). */
+  public static void jdkHooksMissing(int n) {
+    jdkHooksMissing = n;
+  }
+
+  /** The core-transport tracepoint class has been transformed. */
+  public static void traceTransformed() {
+    traceTransformed = true;
+  }
 
   /**
    * Counts a swallowed failure; the first one in this JVM is also reported, in one line on stderr

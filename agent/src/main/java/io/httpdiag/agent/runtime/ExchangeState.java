@@ -4,8 +4,14 @@ package io.httpdiag.agent.runtime;
  * What the runtime knows about one exchange in flight, client or server. Timestamps are
  * {@link System#nanoTime()} values, 0 when the step was not seen. Strings are redacted when stored.
  *
- * <p>Fields are plain: an exchange's tracepoints run in program order on the threads the transport
- * hands the exchange between, and the transport's own hand-off orders them.
+ * <p>Threads. Writers: the runtime ({@link Events}), on the threads the transport hands the exchange
+ * between; the transport's own hand-off orders those writes, so the fields are plain. The entry is
+ * published to other threads by the {@code ConcurrentHashMap} put in {@link Events} before its first
+ * step. Readers on other threads (the detectors' sweeper, the JUnit bridge) get no ordering for
+ * later writes: they may see a stale value of any plain field, which their checks tolerate (an age
+ * judged one pass later). The flags the detectors set once ({@code bodyLeakReported},
+ * {@code stuckReported}) are volatile. Not yet split: detector and reporter slots still live here
+ * (issue 14, left for a follow-up so as not to collide with the detector and reporter work).
  */
 public final class ExchangeState {
   public final long id;

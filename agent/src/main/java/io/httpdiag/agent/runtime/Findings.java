@@ -20,13 +20,15 @@ public final class Findings {
   private static final ConcurrentHashMap<String, Finding> byKey = new ConcurrentHashMap<>();
   private static final AtomicLongArray perKind = new AtomicLongArray(Finding.Kind.values().length);
   private static final AtomicLong sequence = new AtomicLong();
-  private static volatile Sink sink = Sink.NONE;
-  private static volatile java.util.function.LongConsumer sweeper;
+  static volatile Sink sink = Sink.NONE;
+  /** The detectors' check point, handed over at wiring time; null when no detector is on. */
+  private static volatile java.util.function.LongConsumer checkpoint;
 
   private Findings() {}
 
-  static void install(Sink newSink) {
+  static void install(Sink newSink, java.util.function.LongConsumer newCheckpoint) {
     sink = newSink;
+    checkpoint = newCheckpoint;
   }
 
   /**
@@ -87,18 +89,13 @@ public final class Findings {
     return n == 1;
   }
 
-  /** Registers the detectors' age-based sweep (called once by the installer). */
-  public static void setSweeper(java.util.function.LongConsumer sweep) {
-    sweeper = sweep;
-  }
-
   /**
    * A check point: runs the age-based detectors now, as if {@code aheadNanos} more had passed (so a
    * test can ask "is any body still open?" without waiting out the threshold). Returns at once when
    * no detector is installed.
    */
   public static void sweep(long aheadNanos) {
-    java.util.function.LongConsumer s = sweeper;
+    java.util.function.LongConsumer s = checkpoint;
     if (s != null) s.accept(System.nanoTime() + aheadNanos);
   }
 

@@ -93,10 +93,16 @@ public final class ThreadTracker {
   }
 
   /**
-   * Set by the installer while {@code Thread} still lacks its advice (the agent instruments lazily);
-   * the first scope to open runs it, once, before the code in that scope can start a thread.
+   * Handed over at wiring time while {@code Thread} still lacks its advice (the agent instruments
+   * lazily); the first scope to open runs it, once, before the code in that scope can start a thread.
    */
-  public static volatile Runnable beforeFirstScope;
+  private static volatile Runnable beforeFirstScope;
+
+  /** Wiring (once, by {@link Events#install}): whether threads are tracked, and the first-scope hook (or null). */
+  static void install(boolean on, Runnable firstScopeHook) {
+    beforeFirstScope = firstScopeHook;
+    enabled = on;
+  }
 
   private static void prepare() {
     if (beforeFirstScope == null) return;

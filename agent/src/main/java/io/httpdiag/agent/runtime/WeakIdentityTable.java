@@ -9,12 +9,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * A bounded map from objects the agent sees (JDK HttpClient internals) to the agent's state about
  * them, by identity and weakly: an entry goes away when its key is collected, and expunging runs on
  * every put. Never holds a user object strongly. At most {@code max} entries; puts beyond that are
- * counted in {@link #dropped} and ignored. Thread-safe, never blocks.
+ * counted in {@link #dropped} and ignored. Thread-safe, never blocks. Not final only so that the
+ * fault-safety test can substitute one that throws.
  *
  * <p>Keys put with {@code owner = true} report their collection to {@link Expunged} (the JDK runtime
  * ends the exchange of a collected {@code MultiExchange} whose end it never saw).
  */
-public final class WeakIdentityTable {
+public class WeakIdentityTable {
   /** Told about owner keys that were collected. */
   public interface Expunged {
     void expunged(Object value);
@@ -33,14 +34,12 @@ public final class WeakIdentityTable {
 
   /** The value for {@code key}, or null. */
   public Object get(Object key) {
-    TestFault.at("table");
     if (key == null) return null;
     return map.get(new Lookup(key));
   }
 
   /** Associates {@code value} with {@code key}; false when the table is full (counted as dropped). */
   public boolean put(Object key, Object value, boolean owner) {
-    TestFault.at("table");
     if (key == null || value == null) return false;
     expunge();
     if (map.size() >= max) {

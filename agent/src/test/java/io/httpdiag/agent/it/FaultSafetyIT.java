@@ -24,9 +24,11 @@ import org.junit.jupiter.api.TestFactory;
  * running {@code testapp.CoreSemantics} (core-transport's client and server, and the JDK HttpClient,
  * with their responses, exceptions, timeouts and cancellation printed as outcomes):
  * <ol>
- *   <li>a failure inside the agent (injected with {@code -Dhttpdiag.test.failIn=<site>}) does not
- *       reach the application, whose outcomes stay identical; it is counted and reported in one line;
- *   <li>a JDK whose internals lack a hook ({@code -Dhttpdiag.test.jdk.missing=<advice>}) loses that
+ *   <li>a failure inside the agent (injected by {@code testapp.FaultInjected} through the test-only
+ *       seams {@code runtime.FaultSeams} and {@code instrument.jdk.JdkFaultSeams}, put on the child's
+ *       boot path) does not reach the application, whose outcomes stay identical; it is counted and
+ *       reported in one line;
+ *   <li>a JDK whose internals lack a hook (the same seams hide the hook's class) loses that
  *       hook's events only, with exactly one warning line;
  *   <li>the agent's own threads are daemons named {@code httpdiag-...};
  *   <li>with every option off, the transformed classes behave exactly as the original ones;
@@ -39,6 +41,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class FaultSafetyIT {
   static final String APP = "io.httpdiag.agent.testapp.CoreSemantics";
+  static final String FAULT_APP = "io.httpdiag.agent.testapp.FaultInjected";
   static final String[] SCENARIOS = {"core.get", "core.large", "core.postChunked", "core.notFound", "core.handlerError",
       "core.clientTimeout", "core.responseHeaderTimeout", "core.cancel", "core.refused", "core.closedEarly",
       "core.slowClientCut", "jdk.sync", "jdk.redirect", "jdk.stream", "jdk.streamClosedEarly", "jdk.handlerError",
@@ -56,7 +59,7 @@ class FaultSafetyIT {
     List<DynamicTest> tests = new ArrayList<>();
     for (String site : List.of("sink", "events", "table", "sweeper")) {
       tests.add(DynamicTest.dynamicTest(site, () -> {
-        ChildJvm.Result r = app(ChildJvm.defaultJava()).agent(ALL_ON).jvmArg("-Dhttpdiag.test.failIn=" + site).run();
+        ChildJvm.Result r = faultInjected(ChildJvm.defaultJava(), site).agent(ALL_ON).run();
         assertEquals(0, r.exitCode, r::toString);
         assertEquals(outcomes(baseline(ChildJvm.defaultJava())), outcomes(r), "the application saw the agent fail");
         long failures = counter(r, "failures");
@@ -78,8 +81,7 @@ class FaultSafetyIT {
   @Test
   void aJdkWithoutOneHookLosesOnlyThatHooksEventsWithOneWarningLine() throws Exception {
     // The request-timer hook: nothing else reports "timeout kind=request" (the first-byte hook, say, has a fallback).
-    ChildJvm.Result r = app(ChildJvm.defaultJava()).agent("log=full").jvmArg("-Dhttpdiag.test.jdk.missing=RequestTimeout")
-        .run();
+    ChildJvm.Result r = faultInjected(ChildJvm.defaultJava(), "jdkWithout:ResponseTimerEvent").agent("log=full").run();
     assertEquals(0, r.exitCode, r::toString);
     assertEquals(outcomes(baseline(ChildJvm.defaultJava())), outcomes(r));
     List<String> warnings = r.stderr.stream().filter(l -> l.startsWith("httpdiag: warning")).collect(Collectors.toList());
@@ -194,6 +196,33 @@ class FaultSafetyIT {
 
   static ChildJvm app(String java) {
     return ChildJvm.simulated().java(java).mainClass(APP).args(SCENARIOS);
+  }
+
+  /**
+   * {@link #app} with the fault {@code site} injected before its first HTTP use: the test-only seams
+   * go on the child's boot path, beside the agent's runtime, whose package-private fields they replace.
+   */
+  static ChildJvm faultInjected(String java, String site) throws Exception {
+    return ChildJvm.simulated().java(java).mainClass(FAULT_APP).args(SCENARIOS)
+        .jvmArg("-Xbootclasspath/a:" + faultSeams()).jvmArg("-Dfault=" + site);
+  }
+
+  /** A directory holding only the seam classes (the whole test-classes directory on the boot path would shadow the app). */
+  private static synchronized Path faultSeams() throws Exception {
+    Path classes = Path.of(System.getProperty("httpdiag.test.testClasses"));
+    Path dir = ChildJvm.workDir().resolve("fault-seams-" + ProcessHandle.current().pid());
+    for (String pkg : List.of("io/httpdiag/agent/runtime", "io/httpdiag/agent/instrument/jdk")) {
+      Files.createDirectories(dir.resolve(pkg));
+      try (java.util.stream.Stream<Path> files = Files.list(classes.resolve(pkg))) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          String n = f.getFileName().toString();
+          if (n.startsWith("FaultSeams") || n.startsWith("JdkFaultSeams")) {
+            Files.copy(f, dir.resolve(pkg).resolve(n), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          }
+        }
+      }
+    }
+    return dir;
   }
 
   /** The run without an agent, once per JDK. */

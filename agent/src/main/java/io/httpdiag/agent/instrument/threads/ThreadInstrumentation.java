@@ -1,9 +1,10 @@
-package io.httpdiag.agent.instrument;
+package io.httpdiag.agent.instrument.threads;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import io.httpdiag.agent.instrument.AgentBuilders;
 import io.httpdiag.agent.runtime.ThreadTracker;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
@@ -25,7 +26,7 @@ public final class ThreadInstrumentation {
   }
 
   public static DynamicType.Builder<?> apply(DynamicType.Builder<?> builder, ClassFileLocator locator) {
-    return builder.visit(Advice.to(Start.class, locator).withExceptionHandler(Installer.countFailures())
+    return builder.visit(Advice.to(Start.class, locator).withExceptionHandler(AgentBuilders.countFailures())
         .on(named("start").and(takesArguments(0).or(takesArguments(1)))));
   }
 

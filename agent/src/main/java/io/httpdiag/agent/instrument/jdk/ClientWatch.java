@@ -1,4 +1,4 @@
-package io.httpdiag.agent.runtime;
+package io.httpdiag.agent.instrument.jdk;
 
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;

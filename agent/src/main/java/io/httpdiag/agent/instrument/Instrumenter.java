@@ -2,15 +2,18 @@ package io.httpdiag.agent.instrument;
 
 import io.httpdiag.agent.runtime.Config;
 import io.httpdiag.agent.runtime.Counters;
-import io.httpdiag.agent.runtime.ThreadTracker;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
 import java.util.List;
+import net.bytebuddy.agent.builder.AgentBuilder;
 
 /**
- * The agent's only registered transformer when it starts with the JVM. Until the application first
+ * Installs the instrumentation of the enabled {@link Libraries}: at once when attached to a running
+ * JVM ({@link #installNow}), else on first use ({@link #onFirstUse}).
+ *
+ * <p>On first use it is the agent's only registered transformer. Until the application first
  * loads a class of core-transport or of java.net.http it does nothing but compare a name prefix, and
  * ByteBuddy is not loaded at all. On that first class it builds the instrumentation (in the loading
  * thread, once), transforms that class too,
@@ -21,26 +24,53 @@ import java.util.List;
  * being loaded is not called for that class, and two registrations racing with a class load would
  * transform it twice. Delegating from one registered transformer has neither problem.
  */
-final class FirstUse implements ClassFileTransformer {
+public final class Instrumenter implements ClassFileTransformer {
   private final Instrumentation inst;
   private final Config config;
   private final String jarPath;
+  private final List<Library> libraries;
   private volatile List<ClassFileTransformer> delegates; // null until the first use
+  /** Thread still needs retransforming (first-use mode with the threads library on). */
+  private volatile boolean threadsPending;
 
-  private FirstUse(Instrumentation inst, Config config, String jarPath) {
+  public Instrumenter(Instrumentation inst, Config config, String jarPath) {
     this.inst = inst;
     this.config = config;
     this.jarPath = jarPath;
+    this.libraries = Libraries.enabled(config);
   }
 
-  static void arm(Instrumentation inst, Config config, String jarPath) {
+  /** Attached to a running JVM: the classes are loaded already; instrument now (retransforming them). */
+  public void installNow() throws Exception {
+    for (AgentBuilder b : Libraries.builders(config, jarPath)) b.installOn(inst);
+  }
+
+  /**
+   * Started with the JVM: ByteBuddy is loaded only when the application first touches one of the
+   * libraries. A JVM that never does HTTP pays for options and reporters only (ByteBuddy alone is
+   * ~1,000 classes, about half a second here).
+   */
+  public void onFirstUse() {
     if (!config.instrumentCore && !config.instrumentJdk) return;
-    inst.addTransformer(new FirstUse(inst, config, jarPath), true);
+    inst.addTransformer(this, true);
+  }
+
+  /**
+   * Handed to the runtime at wiring time: the first thread scope to open calls it, once, before the
+   * code in that scope can start a thread (see {@link #install}).
+   */
+  public void beforeFirstThreadScope() {
+    if (threadsPending) {
+      threadsPending = false;
+      retransformThreads();
+    }
   }
 
   private boolean trigger(String internalName) {
-    return config.instrumentCore && internalName.startsWith("io/httpdiag/http/")
-        || config.instrumentJdk && (internalName.startsWith("java/net/http/") || internalName.startsWith("jdk/internal/net/http/"));
+    for (Library l : libraries) {
+      if (l.firstUse(internalName)) return true;
+    }
+    return false;
   }
 
   @Override
@@ -85,15 +115,13 @@ final class FirstUse implements ClassFileTransformer {
   private synchronized List<ClassFileTransformer> install() throws Exception {
     if (delegates != null) return delegates; // another thread's first use won
     List<ClassFileTransformer> built = new ArrayList<>();
-    for (Object b : Installer.builders(config, jarPath)) built.add(Installer.raw(b));
+    for (AgentBuilder b : Libraries.builders(config, jarPath)) built.add(AgentBuilders.raw(b));
+    // Thread was loaded long before and needs retransforming, which cannot happen here: classes
+    // loaded or retransformed while a transformer runs are not given to transformers again. The
+    // first handler or client exchange to open a thread scope does it, before any thread it
+    // could start: threads started outside scopes are of no interest to the detector.
+    threadsPending = config.detectThreads;
     delegates = built;
-    if (config.detectThreads) {
-      // Thread was loaded long before and needs retransforming, which cannot happen here: classes
-      // loaded or retransformed while a transformer runs are not given to transformers again. The
-      // first handler or client exchange to open a thread scope does it, before any thread it
-      // could start: threads started outside scopes are of no interest to the detector.
-      ThreadTracker.beforeFirstScope = this::retransformThreads;
-    }
     return built;
   }
 }
