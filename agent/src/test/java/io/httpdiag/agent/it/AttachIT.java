@@ -11,8 +11,7 @@ import org.junit.jupiter.api.Test;
 class AttachIT {
   @Test
   void attachToARunningJvmRetransformsTraceAndLogs() throws Exception {
-    ChildJvm.Started app = ChildJvm.simulated().args("--wait", "fresh", "reused").start();
-    try {
+    try (ChildJvm.Started app = ChildJvm.simulated().args("--wait", "fresh", "reused").start()) {
       app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(30));
       // Trace is loaded and initialized before the child waits: the attach must retransform it.
       ChildJvm.Result cli = cli("attach", Long.toString(app.pid()), "log=full");
@@ -25,15 +24,12 @@ class AttachIT {
       assertEquals("httpdiag #1 GET http://127.0.0.1:8080/api?<redacted> getConn 127.0.0.1:8080", log.get(0), r.toString());
       assertTrue(log.contains("httpdiag #2 +T gotConn reused=true wasIdle=true idle=1.30ms conn=c1"), r.toString());
       assertEquals(20, log.size(), r.toString());
-    } finally {
-      app.process.destroyForcibly();
     }
   }
 
   @Test
   void refusedDynamicLoadingGivesOneActionableLine() throws Exception {
-    ChildJvm.Started app = ChildJvm.simulated().jvmArg("-XX:-EnableDynamicAgentLoading").args("--wait", "fresh").start();
-    try {
+    try (ChildJvm.Started app = ChildJvm.simulated().jvmArg("-XX:-EnableDynamicAgentLoading").args("--wait", "fresh").start()) {
       app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(30));
       ChildJvm.Result cli = cli("attach", Long.toString(app.pid()), "log=full");
       assertEquals(1, cli.exitCode, cli.toString());
@@ -43,8 +39,6 @@ class AttachIT {
       app.sendLine("go");
       ChildJvm.Result r = app.await(Duration.ofSeconds(60));
       assertEquals(0, r.exitCode, "the target keeps running normally: " + r);
-    } finally {
-      app.process.destroyForcibly();
     }
   }
 

@@ -3,9 +3,9 @@ package io.httpdiag.agent.it;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.httpdiag.agent.testkit.ChildProcess;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -13,14 +13,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
  * Launches a child JVM running a test program (by default {@code SimulatedTraffic}) with the packaged
- * agent, and captures its output in files (no pipe can fill up). The child's class path is the test
+ * agent, through the test kit's {@link ChildProcess} (output in files, deadlines, killed on timeout). The child's class path is the test
  * classes plus core-transport: swap the main class to run real traffic instead of simulated
  * tracepoints.
  */
@@ -29,7 +27,6 @@ final class ChildJvm {
   /** A JVM warning (JDK 21+ with CDS) whenever anything is appended to the boot class path. */
   static final String CDS_WARNING =
       "OpenJDK 64-Bit Server VM warning: Sharing is only supported for boot loader classes because bootstrap classpath has been appended";
-  private static final AtomicInteger runs = new AtomicInteger();
 
   private final List<String> command = new ArrayList<>();
   private String java = defaultJava();
@@ -131,14 +128,9 @@ final class ChildJvm {
   }
 
   Started start() throws IOException {
-    int n = runs.incrementAndGet();
-    Path dir = workDir();
-    String tag = ProcessHandle.current().pid() + "-" + n;
-    Path out = dir.resolve("child-" + tag + ".out");
-    Path err = dir.resolve("child-" + tag + ".err");
-    ProcessBuilder pb = new ProcessBuilder(command()).redirectOutput(out.toFile()).redirectError(err.toFile());
-    System.out.println("child: " + String.join(" ", pb.command()));
-    return new Started(pb.start(), out, err);
+    List<String> cmd = command();
+    System.out.println("child: " + String.join(" ", cmd));
+    return new Started(ChildProcess.start(cmd, workDir(), "child"));
   }
 
   /** The test classes, core-transport and Jetty (the HTTP/2 server), from this JVM's class path. */
@@ -158,45 +150,41 @@ final class ChildJvm {
     return p.toAbsolutePath();
   }
 
-  /** A running child. */
-  static final class Started {
+  /** A running child; closing it kills it (teardown for tests that stop a child themselves). */
+  static final class Started implements AutoCloseable {
+    final ChildProcess child;
     final Process process;
     final Path out;
     final Path err;
 
-    Started(Process process, Path out, Path err) {
-      this.process = process;
-      this.out = out;
-      this.err = err;
+    Started(ChildProcess child) {
+      this.child = child;
+      this.process = child.process;
+      this.out = child.out;
+      this.err = child.err;
     }
 
     long pid() {
-      return process.pid();
+      return child.pid();
     }
 
     /** Waits until a stdout line matches, or fails at the deadline (or if the child exits first). */
     void awaitStdout(Predicate<String> condition, Duration deadline) throws Exception {
-      long end = System.nanoTime() + deadline.toNanos();
-      while (System.nanoTime() < end) {
-        if (lines(out).stream().anyMatch(condition)) return;
-        if (!process.isAlive()) fail("child exited (" + process.exitValue() + ") before the expected output; stderr:\n" + read(err));
-        process.waitFor(20, TimeUnit.MILLISECONDS); // a bounded poll step that returns early on exit
-      }
-      process.destroyForcibly();
-      fail("no matching stdout line within " + deadline + "; stdout:\n" + read(out) + "\nstderr:\n" + read(err));
+      child.awaitStdout(condition, deadline);
     }
 
     void sendLine(String line) throws IOException {
-      process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
-      process.getOutputStream().flush();
+      child.sendLine(line);
     }
 
     Result await(Duration deadline) throws Exception {
-      if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly();
-        fail("child did not exit within " + deadline + "; stdout:\n" + read(out) + "\nstderr:\n" + read(err));
-      }
-      return new Result(process.exitValue(), lines(out), lines(err));
+      ChildProcess.Exit exit = child.await(deadline);
+      return new Result(exit.code, exit.stdout, exit.stderr);
+    }
+
+    @Override
+    public void close() {
+      child.close();
     }
   }
 
@@ -249,11 +237,7 @@ final class ChildJvm {
   }
 
   static List<String> lines(Path p) throws IOException {
-    return Files.exists(p) ? Files.readAllLines(p, StandardCharsets.UTF_8) : List.of();
-  }
-
-  static String read(Path p) throws IOException {
-    return String.join("\n", lines(p));
+    return ChildProcess.lines(p);
   }
 
   /** Replaces timings (which vary) with T: {@code +0.02ms} becomes {@code +T}, {@code idle=1.30ms} stays (it is an input). */

@@ -226,8 +226,7 @@ class JdkHttpClientIT {
   @TestFactory
   List<DynamicTest> attachTracesTrafficAfterAndMarksTheEarlierConnectionUnknown() throws Exception {
     return perJdk(java -> {
-      ChildJvm.Started app = app(java).args("--wait", "reused", "fresh").start();
-      try {
+      try (ChildJvm.Started app = app(java).args("--wait", "reused", "fresh").start()) {
         app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(30));
         ChildJvm.Result cli = ChildJvm.simulated().java(java).jvmArg("-jar", ChildJvm.agentJar().toString())
             .mainClassless("attach", Long.toString(app.pid()), "log=full").run();
@@ -243,8 +242,6 @@ class JdkHttpClientIT {
         assertContains(log, "httpdiag #j1 +T bodyEnd bytes=13 drained=true closedBy=complete -> putIdleConn ok");
         assertContains(log, "httpdiag #j2 +T gotConn reused=true wasIdle=true idle=T conn=jc1");
         assertFalse(log.stream().anyMatch(l -> l.contains("clientCreated")), "the client was made before:\n" + r);
-      } finally {
-        app.process.destroyForcibly();
       }
     });
   }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,7 +20,11 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Short by default (3 s warm-up + 8 s). The 60-second run, documented in agent/README.md:
  * {@code -Dhttpdiag.load.seconds=60} (heap sampled every 5 s).
+ *
+ * <p>Tagged {@code serial}: it keeps both cores busy, so failsafe runs it alone after the parallel ITs
+ * (agent/pom.xml), where it neither starves their stuck thresholds nor is starved below its own.
  */
+@Tag("serial")
 class LoadIT {
   static final String APP = "io.httpdiag.agent.testapp.LoadTraffic";
   static final int CONNECTIONS = Integer.getInteger("httpdiag.load.connections", 1000);

@@ -1,5 +1,6 @@
 package io.httpdiag.agent.testapp;
 
+import io.httpdiag.agent.testkit.Await;
 import io.httpdiag.http.Client;
 import io.httpdiag.http.HttpTimeoutException;
 import io.httpdiag.http.Request;
@@ -140,22 +141,18 @@ public final class CoreLeaks {
    */
   static void awaitCollectedFinding(long start) throws Exception {
     Class<?> findings = Class.forName("io.httpdiag.agent.runtime.Findings");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(fixed ? 2 : 20);
-    while (System.nanoTime() < deadline) {
-      System.gc();
-      if (!fixed) {
-        for (String[] f : findings()) {
-          if (f[0].equals("BODY_NOT_CLOSED") && f[2].contains("collected unclosed")) {
-            System.out.println("testapp: gc backstop latency " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
-            return;
-          }
-        }
-      } else {
+    if (fixed) {
+      Await.repeatFor(Duration.ofSeconds(2), () -> {
+        System.gc();
         findings.getMethod("sweep", long.class).invoke(null, 0L); // the sweeper's pass, now
-      }
-      Thread.sleep(20);
+      });
+      return;
     }
-    if (!fixed) throw new AssertionError("no collected-unclosed BODY_NOT_CLOSED within 20 s: " + findings().size() + " findings");
+    Await.until(Duration.ofSeconds(20), () -> {
+      System.gc();
+      return findings().stream().anyMatch(f -> f[0].equals("BODY_NOT_CLOSED") && f[2].contains("collected unclosed"));
+    }, () -> "a collected-unclosed BODY_NOT_CLOSED");
+    System.out.println("testapp: gc backstop latency " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
   }
 
   static void bodyClosedEarly() throws Exception {
@@ -208,12 +205,14 @@ public final class CoreLeaks {
   }
 
   /** The stalling server is scenery, not the subject: let its handler finish before the check point. */
-  static void releaseStalledHandler(CountDownLatch release) throws InterruptedException {
+  static void releaseStalledHandler(CountDownLatch release) throws Exception {
+    releaseAndDrain(release, server);
+  }
+
+  /** Releases the handlers parked on {@code release} and waits (at most 10 s) until the server has no connection left. */
+  static void releaseAndDrain(CountDownLatch release, Server server) throws Exception {
     release.countDown();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (server.activeConnections() > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
+    Await.within(Duration.ofSeconds(10), () -> server.activeConnections() == 0);
   }
 
   /** A worker the handler starts: virtual where the JVM has them (found reflectively: this compiles for 17). */
@@ -331,14 +330,8 @@ public final class CoreLeaks {
   }
 
   private static void awaitFinding(String kind, String siteContains) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      for (String[] f : findings()) {
-        if (f[0].equals(kind) && f[1].contains(siteContains)) return;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("no " + kind + " finding within 20 s");
+    Await.until(Duration.ofSeconds(20), () -> findings().stream().anyMatch(f -> f[0].equals(kind) && f[1].contains(siteContains)),
+        () -> "a " + kind + " finding");
   }
 
   /** Runs a check point, then prints the findings. Reflection: the runtime is the agent's boot-loaded copy. */

@@ -1,5 +1,6 @@
 package io.httpdiag.agent.testapp;
 
+import io.httpdiag.agent.testkit.Await;
 import io.httpdiag.http.Client;
 import io.httpdiag.http.Request;
 import io.httpdiag.http.Response;
@@ -168,7 +169,7 @@ public final class LoadTraffic {
   private String shutdownUnderLoad(Server server) throws Exception {
     recordIds = true;
     holdTickets.set(hold);
-    awaitCondition(() -> held.get() == hold, Duration.ofSeconds(60), () -> "held " + held.get() + " of " + hold);
+    Await.until(Duration.ofSeconds(60), () -> held.get() == hold, () -> "held " + held.get() + " of " + hold);
     int activeAtStart = server.activeConnections();
     AtomicReference<Integer> forced = new AtomicReference<>();
     long t0 = System.nanoTime();
@@ -299,21 +300,8 @@ public final class LoadTraffic {
       return -1;
     }
     java.lang.reflect.Method inFlight = events.getMethod("inFlight");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    int n;
-    while ((n = (Integer) inFlight.invoke(null)) != 0 && System.nanoTime() - deadline < 0) {
-      TimeUnit.MILLISECONDS.sleep(20);
-    }
-    return n;
-  }
-
-  private static void awaitCondition(java.util.function.BooleanSupplier c, Duration timeout,
-      java.util.function.Supplier<String> what) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!c.getAsBoolean()) {
-      if (System.nanoTime() - deadline >= 0) throw new IllegalStateException("not within " + timeout + ": " + what.get());
-      TimeUnit.MILLISECONDS.sleep(5);
-    }
+    Await.within(Duration.ofSeconds(10), () -> (Integer) inFlight.invoke(null) == 0); // the IT asserts the value
+    return (Integer) inFlight.invoke(null);
   }
 
   private static AtomicLong[] counters() {

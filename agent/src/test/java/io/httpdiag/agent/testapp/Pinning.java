@@ -1,5 +1,7 @@
 package io.httpdiag.agent.testapp;
 
+import io.httpdiag.agent.testkit.Await;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,33 +48,21 @@ final class Pinning {
       System.out.println("testapp: pinned events seen " + (seen() - before - 1) + " beyond the watermarks");
       return;
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      if (CoreLeaks.findings().stream().anyMatch(f -> f[0].equals("VIRTUAL_THREAD_PINNED"))) {
-        System.out.println("testapp: pinned latency " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - unpinned) + " ms");
-        return;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("no VIRTUAL_THREAD_PINNED within 20 s");
+    Await.until(Duration.ofSeconds(20), () -> CoreLeaks.findings().stream().anyMatch(f -> f[0].equals("VIRTUAL_THREAD_PINNED")),
+        () -> "a VIRTUAL_THREAD_PINNED finding");
+    System.out.println("testapp: pinned latency " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - unpinned) + " ms");
   }
 
   /** Pins a virtual thread without HTTP (a sleeping initializer) until the detector has seen it. */
   static void awaitWatermark() throws Exception {
     long before = seen();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
+    Await.until(Duration.ofSeconds(20), () -> {
       if (marks < MARKS.length) {
         Callable<?> touch = MARKS[marks++];
         inVirtualThread(touch);
       }
-      long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(3); // a flush is ~1 s
-      while (System.nanoTime() < waitUntil) {
-        if (seen() > before) return;
-        Thread.sleep(20);
-      }
-    }
-    throw new AssertionError("the agent's jdk.VirtualThreadPinned stream saw nothing within 20 s");
+      return Await.within(Duration.ofSeconds(3), () -> seen() > before); // a flush is ~1 s
+    }, () -> "the agent's jdk.VirtualThreadPinned stream saw nothing");
   }
 
   private static long seen() throws Exception {

@@ -1,10 +1,12 @@
 package io.httpdiag.agent.testapp;
 
+import io.httpdiag.agent.testkit.ChildProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.time.Duration;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -27,19 +29,18 @@ final class TestTls {
       Path dir = Files.createTempDirectory("httpdiag-certs");
       file = dir.resolve("server.p12");
       Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-      Process p = new ProcessBuilder(List.of(keytool.toString(), "-genkeypair", "-alias", "server", "-keyalg", "EC",
-          "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1",
-          "-validity", "2", "-keystore", file.toString(), "-storetype", "PKCS12", "-storepass", "changeit"))
-          .redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes());
-      if (p.waitFor() != 0) throw new IOException("keytool failed: " + out);
+      ChildProcess keytoolRun = ChildProcess.start(List.of(keytool.toString(), "-genkeypair", "-alias", "server",
+          "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1",
+          "-validity", "2", "-keystore", file.toString(), "-storetype", "PKCS12", "-storepass", "changeit"), dir, "keytool");
+      // Deleted in the reverse order of registration: the files, then the folder.
+      for (Path p : List.of(dir, file, keytoolRun.out, keytoolRun.err)) p.toFile().deleteOnExit();
+      ChildProcess.Exit keytoolExit = keytoolRun.await(Duration.ofSeconds(60));
+      if (keytoolExit.code != 0) throw new IOException("keytool failed: " + keytoolRun.describe());
       KeyStore ks = KeyStore.getInstance("PKCS12");
       try (InputStream in = Files.newInputStream(file)) {
         ks.load(in, PASSWORD);
       }
       keyStore = ks;
-      file.toFile().deleteOnExit();
-      dir.toFile().deleteOnExit();
     }
     return keyStore;
   }
