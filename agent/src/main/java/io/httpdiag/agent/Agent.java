@@ -1,6 +1,8 @@
 package io.httpdiag.agent;
 
 import java.io.File;
+import java.io.FileOutputStream;
+import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.InvocationTargetException;
 import java.net.URL;
@@ -34,16 +36,15 @@ public final class Agent {
       // Before any ByteBuddy class loads: the Nexus would need sun.misc.Unsafe (a warning on JDK 25).
       System.setProperty("net.bytebuddy.nexus.disabled", "true");
       File jar = agentJar();
-      if (!onBootPath()) {
-        // Validate first, so bad options leave the JVM untouched (appending to the boot path makes
-        // JDK 21+ print a CDS warning) and the user sees exactly one line.
-        String error = validate(jar, agentArgs);
-        if (error != null) {
-          System.err.println("httpdiag: " + error + "; agent disabled");
-          return;
-        }
-        inst.appendToBootstrapClassLoaderSearch(new JarFile(BootJar.of(jar)));
+      boolean onBootPath = onBootPath();
+      // Validate first, so bad options leave the JVM untouched (appending to the boot path makes
+      // JDK 21+ print a CDS warning) and the user sees exactly one line.
+      String error = validate(jar, agentArgs, onBootPath);
+      if (error != null) {
+        System.err.println("httpdiag: " + error + "; agent disabled");
+        return;
       }
+      if (!onBootPath) inst.appendToBootstrapClassLoaderSearch(new JarFile(BootJar.of(jar)));
       Class.forName(INSTALLER, true, null)
           .getMethod("install", String.class, Instrumentation.class, boolean.class, String.class)
           .invoke(null, agentArgs, inst, dynamic, jar.getPath());
@@ -53,18 +54,54 @@ public final class Agent {
   }
 
   /**
-   * Parses the options with a throwaway copy of the runtime's Config in an isolated loader (never
-   * the app loader: a copy there would shadow the boot copy for the app). Returns the error or null.
+   * Parses the options with the runtime's Config, and opens {@code log.file} the way the reporter
+   * will (append, java.io), so that a file that cannot be written is one plain line like any other
+   * bad option. Returns that line without the "; agent disabled" tail, or null. Off the boot path,
+   * Config is a throwaway copy in an isolated loader (never the app loader: a copy there would shadow
+   * the boot copy for the app).
    */
-  private static String validate(File jar, String agentArgs) throws Exception {
-    try (URLClassLoader isolated = new URLClassLoader(new URL[] {jar.toURI().toURL()}, null)) {
-      Class.forName(CONFIG, true, isolated).getMethod("parse", String.class, Properties.class)
+  private static String validate(File jar, String agentArgs, boolean onBootPath) throws Exception {
+    URLClassLoader isolated = onBootPath ? null : new URLClassLoader(new URL[] {jar.toURI().toURL()}, null);
+    try {
+      Object config = Class.forName(CONFIG, true, isolated).getMethod("parse", String.class, Properties.class)
           .invoke(null, agentArgs, System.getProperties());
-      return null;
+      Object logFile = config.getClass().getField("logFile").get(config);
+      return logFile == null ? null : cannotOpen(logFile.toString());
     } catch (InvocationTargetException e) {
       if (e.getCause() instanceof IllegalArgumentException) return e.getCause().getMessage();
       throw e;
+    } finally {
+      if (isolated != null) isolated.close();
     }
+  }
+
+  /**
+   * Why {@code path} cannot be opened for appending, or null. FileOutputStream's message is
+   * "path (reason)"; only the reason is kept. Creates the file if it is missing, as the log would.
+   */
+  static String cannotOpen(String path) {
+    try {
+      new FileOutputStream(path, true).close();
+      return null;
+    } catch (IOException e) {
+      String m = String.valueOf(e.getMessage());
+      String reason = m.startsWith(path + " (") && m.endsWith(")") ? m.substring(path.length() + 2, m.length() - 1) : m;
+      return "log.file=" + printable(path) + ": cannot open (" + printable(reason) + ")";
+    }
+  }
+
+  /** Control characters escaped: the message is one line whatever the path held. */
+  private static String printable(String s) {
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
   }
 
   /**
