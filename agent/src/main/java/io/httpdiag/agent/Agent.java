@@ -7,19 +7,25 @@ import java.lang.instrument.Instrumentation;
 import java.lang.reflect.InvocationTargetException;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.jar.JarFile;
 
 /**
- * Entry point of {@code -javaagent:httpdiag-agent.jar=options} and of dynamic attach. Puts this jar
- * on the bootstrap search path first, then loads the installer through the bootstrap loader, so the
+ * Entry point of {@code -javaagent:httpdiag-agent.jar=options} and of dynamic attach. Makes sure the
+ * runtime's classes are boot-loaded, then loads the installer through the bootstrap loader, so the
  * runtime that advice calls exists exactly once and is visible from every loader (the JDK HttpClient
- * is defined by the platform loader). Does nothing else; never throws; at most one line on failure.
+ * is defined by the platform loader). With {@code -javaagent} the manifest's {@code Boot-Class-Path}
+ * (the jar's own name) has done that before the JVM initialised, without the JVM's CDS warning; on
+ * attach {@link BootInjector} defines them (a renamed jar is appended, with the JVM's warning, and one line says why). Does nothing else; never throws;
+ * at most one line on failure.
  */
 public final class Agent {
   private static final String INSTALLER = "io.httpdiag.agent.instrument.Installer";
   private static final String CONFIG = "io.httpdiag.agent.runtime.Config";
   private static final String RUNTIME_PROBE = "io.httpdiag.agent.runtime.Events";
+  private static final String INJECTOR = "io.httpdiag.agent.BootInjector";
 
   private Agent() {}
 
@@ -37,19 +43,41 @@ public final class Agent {
       System.setProperty("net.bytebuddy.nexus.disabled", "true");
       File jar = agentJar();
       boolean onBootPath = onBootPath();
-      // Validate first, so bad options leave the JVM untouched (appending to the boot path makes
-      // JDK 21+ print a CDS warning) and the user sees exactly one line.
+      // Validate first, so bad options leave the JVM untouched and the user sees exactly one line.
       String error = validate(jar, agentArgs, onBootPath);
       if (error != null) {
         System.err.println("httpdiag: " + error + "; agent disabled");
         return;
       }
-      if (!onBootPath) inst.appendToBootstrapClassLoaderSearch(new JarFile(BootJar.of(jar)));
+      if (!onBootPath && dynamic) {
+        defineInBootLoader(inst, jar);
+      } else if (!onBootPath) {
+        // Started with the JVM, but Boot-Class-Path missed: the jar was renamed. Defining ~3,200
+        // classes eagerly would cost about a second of start-up; appending costs the JVM's warning.
+        System.err.println("httpdiag: " + jar.getName() + " is not named httpdiag-agent.jar (the name its manifest puts"
+            + " on the boot class path), so the agent appends it and the JVM warns that class sharing is limited;"
+            + " rename it to httpdiag-agent.jar to start without that warning");
+        inst.appendToBootstrapClassLoaderSearch(new JarFile(jar));
+      }
       Class.forName(INSTALLER, true, null)
           .getMethod("install", String.class, Instrumentation.class, boolean.class, String.class)
           .invoke(null, agentArgs, inst, dynamic, jar.getPath());
     } catch (Throwable t) {
       System.err.println("httpdiag: agent failed to start: " + t + "; agent disabled");
+    }
+  }
+
+  /**
+   * On attach (which loads the copy from {@link BootJar#forAttach}): appending the jar now would make
+   * the JVM print its CDS warning, so {@link BootInjector} defines its classes in the boot loader,
+   * from a throwaway loader that alone may use java.base's internal Unsafe.
+   */
+  private static void defineInBootLoader(Instrumentation inst, File jar) throws Exception {
+    try (URLClassLoader isolated = new URLClassLoader(new URL[] {jar.toURI().toURL()}, null)) {
+      Class<?> injector = Class.forName(INJECTOR, true, isolated);
+      inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(),
+          Map.of("jdk.internal.misc", Set.of(injector.getModule())), Set.of(), Map.of());
+      injector.getMethod("inject", File.class).invoke(null, jar);
     }
   }
 

@@ -137,7 +137,9 @@ public final class Main {
       return 1;
     }
     try {
-      ByteBuddyAgent.attach(jar, pid, options);
+      // The copy without Boot-Class-Path: loaded into a running JVM, that entry would be a run-time boot
+      // class path append, and the target would print the JVM's CDS warning.
+      ByteBuddyAgent.attach(io.httpdiag.agent.BootJar.forAttach(jar), pid, options);
       out.println("httpdiag: attached to " + pid + (options.isEmpty() ? "" : " with " + options)
           + "; its output goes to that JVM's stderr or log.file");
       return 0;
