@@ -26,6 +26,16 @@ public final class Agent {
   private static final String CONFIG = "io.httpdiag.agent.runtime.Config";
   private static final String RUNTIME_PROBE = "io.httpdiag.agent.runtime.Events";
   private static final String INJECTOR = "io.httpdiag.agent.BootInjector";
+  private static final String RECONFIGURE = "io.httpdiag.agent.Reconfigure";
+  /**
+   * How the attach CLI learns what happened in the target: it passes {@code httpdiag.reply=<nonce>,}
+   * before the options, the agent leaves {@code "<exit code> <line>"} in the target's system property
+   * {@code httpdiag.attach.reply.<nonce>}, and the CLI reads it through the attach API
+   * ({@code VirtualMachine.getSystemProperties}): an agentmain's exception reaches the attacher only
+   * as "agent failed to initialize", without its message.
+   */
+  public static final String REPLY_OPTION = "httpdiag.reply=";
+  public static final String REPLY_PROPERTY = "httpdiag.attach.reply.";
 
   private Agent() {}
 
@@ -37,16 +47,37 @@ public final class Agent {
     start(agentArgs, inst, true);
   }
 
-  private static void start(String agentArgs, Instrumentation inst, boolean dynamic) {
+  private static void start(String args, Instrumentation inst, boolean dynamic) {
+    // The attach CLI's reply channel: "httpdiag.reply=<nonce>," before the options (see replyTo).
+    String nonce = null;
+    String agentArgs = args;
+    if (dynamic && args != null && args.startsWith(REPLY_OPTION)) {
+      int comma = args.indexOf(',');
+      nonce = args.substring(REPLY_OPTION.length(), comma < 0 ? args.length() : comma);
+      agentArgs = comma < 0 ? "" : args.substring(comma + 1);
+      if (!nonce.matches("[0-9a-z]{1,32}")) nonce = null;
+    }
     try {
       // Before any ByteBuddy class loads: the Nexus would need sun.misc.Unsafe (a warning on JDK 25).
       System.setProperty("net.bytebuddy.nexus.disabled", "true");
       File jar = agentJar();
       boolean onBootPath = onBootPath();
+      if (onBootPath && installed()) {
+        // A second attach: change what can change at run time (nothing is validated or opened first).
+        String verdict = (String) Class.forName(RECONFIGURE, true, null).getMethod("apply", String.class)
+            .invoke(null, agentArgs);
+        if (nonce != null) {
+          System.setProperty(REPLY_PROPERTY + nonce, verdict.charAt(0) + " already runs the agent: " + verdict.substring(2));
+        } else {
+          System.err.println("httpdiag: attach: " + verdict.substring(2));
+        }
+        return;
+      }
       // Validate first, so bad options leave the JVM untouched and the user sees exactly one line.
       String error = validate(jar, agentArgs, onBootPath);
       if (error != null) {
         System.err.println("httpdiag: " + error + "; agent disabled");
+        if (nonce != null) System.setProperty(REPLY_PROPERTY + nonce, "2 " + error + "; agent disabled");
         return;
       }
       if (!onBootPath && dynamic) {
@@ -62,8 +93,21 @@ public final class Agent {
       Class.forName(INSTALLER, true, null)
           .getMethod("install", String.class, Instrumentation.class, boolean.class, String.class)
           .invoke(null, agentArgs, inst, dynamic, jar.getPath());
+      if (nonce != null) {
+        System.setProperty(REPLY_PROPERTY + nonce, installed() ? "0 installed"
+            : "1 the agent did not start (see its line on that JVM's standard error)");
+      }
     } catch (Throwable t) {
       System.err.println("httpdiag: agent failed to start: " + t + "; agent disabled");
+      if (nonce != null) System.setProperty(REPLY_PROPERTY + nonce, "1 the agent failed to start: " + t);
+    }
+  }
+
+  private static boolean installed() {
+    try {
+      return (Boolean) Class.forName(INSTALLER, true, null).getMethod("isInstalled").invoke(null);
+    } catch (ReflectiveOperationException e) {
+      return false;
     }
   }
 

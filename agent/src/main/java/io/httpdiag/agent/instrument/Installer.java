@@ -50,6 +50,7 @@ public final class Installer {
       }
       installed = true;
       Reporter reporter = Reporter.create(config);
+      io.httpdiag.agent.Reconfigure.installed(reporter); // what a second attach may change (Agent calls Reconfigure)
       Detectors detectors = new Detectors(config, reporter);
       if (detectors.active()) {
         Events.install(config, detectors);

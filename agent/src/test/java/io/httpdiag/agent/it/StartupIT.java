@@ -20,7 +20,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class StartupIT {
   /** The JDK's notice for a dynamically loaded agent (21+): the only JVM lines an attach may cause. */
-  private static final List<String> DYNAMIC_AGENT_NOTICE = List.of(
+  static final List<String> DYNAMIC_AGENT_NOTICE = List.of(
       "WARNING: A Java agent has been loaded dynamically (",
       "WARNING: If a serviceability tool is in use, please run with -XX:+EnableDynamicAgentLoading to hide this warning",
       "WARNING: If a serviceability tool is not in use, please run with -Djdk.instrument.traceUsage for more information",
