@@ -43,6 +43,7 @@ public final class Bootstrap {
         if (task != null) Housekeeping.register(task);
       }
       Reporter reporter = Reporter.create(config);
+      Reconfigure.installed(reporter); // what a second attach may change (Agent calls Reconfigure)
       Detectors detectors = new Detectors(config, reporter, Housekeeping::run);
       Instrumenter instrumenter = new Instrumenter(inst, config, jarPath);
       if (detectors.active()) {

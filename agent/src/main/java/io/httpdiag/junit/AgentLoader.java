@@ -1,6 +1,8 @@
 package io.httpdiag.junit;
 
+import io.httpdiag.agent.BootJar;
 import java.io.File;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URISyntaxException;
 import java.util.List;
@@ -36,8 +38,9 @@ final class AgentLoader {
         String why = attachRefusedBecause();
         if (why != null) fail(cannotAttach(jar, why));
         try {
-          ByteBuddyAgent.attach(jar, Long.toString(ProcessHandle.current().pid()), SELF_ATTACH_OPTIONS);
-        } catch (RuntimeException | Error e) {
+          // The copy without Boot-Class-Path (see BootJar): no CDS warning in the test JVM.
+          ByteBuddyAgent.attach(BootJar.forAttach(jar), Long.toString(ProcessHandle.current().pid()), SELF_ATTACH_OPTIONS);
+        } catch (IOException | RuntimeException | Error e) {
           fail(cannotAttach(jar, rootMessage(e)));
         }
         if (!installed()) fail(cannotAttach(jar, "the agent did not start (see its line on standard error)"));

@@ -1,9 +1,11 @@
 package io.httpdiag.agent.cli;
 
+import io.httpdiag.agent.Agent;
 import io.httpdiag.agent.runtime.Config;
 import java.io.File;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import net.bytebuddy.agent.ByteBuddyAgent;
 
 /**
@@ -137,13 +139,39 @@ public final class Main {
       return 1;
     }
     try {
-      ByteBuddyAgent.attach(jar, pid, options);
-      out.println("httpdiag: attached to " + pid + (options.isEmpty() ? "" : " with " + options)
-          + "; its output goes to that JVM's stderr or log.file");
-      return 0;
+      // The copy without Boot-Class-Path: loaded into a running JVM, that entry would be a run-time boot
+      // class path append, and the target would print the JVM's CDS warning.
+      String nonce = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+      ByteBuddyAgent.attach(io.httpdiag.agent.BootJar.forAttach(jar), pid,
+          Agent.REPLY_OPTION + nonce + (options.isEmpty() ? "" : "," + options));
+      String reply = reply(pid, nonce);
+      if (reply == null || reply.equals("0 installed")) {
+        out.println("httpdiag: attached to " + pid + (options.isEmpty() ? "" : " with " + options)
+            + "; its output goes to that JVM's stderr or log.file");
+        return 0;
+      }
+      int code = reply.charAt(0) - '0';
+      String line = reply.substring(2);
+      (code == 0 ? out : err).println("httpdiag: " + pid + (line.startsWith("already ") ? " " : ": ") + line);
+      return code;
     } catch (Throwable t) {
       err.println("httpdiag: cannot attach to " + pid + ": " + explain(t, pid, options, jar));
       return 1;
+    }
+  }
+
+  /** The agent's verdict left in the target (see {@link Agent#REPLY_PROPERTY}), or null if there is none. */
+  private static String reply(String pid, String nonce) {
+    try {
+      com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(pid);
+      try {
+        String reply = vm.getSystemProperties().getProperty(Agent.REPLY_PROPERTY + nonce);
+        return reply != null && reply.matches("[0-9] .*") ? reply : null;
+      } finally {
+        vm.detach();
+      }
+    } catch (Exception | LinkageError e) {
+      return null; // the agent is loaded; only its verdict is unknown
     }
   }
 

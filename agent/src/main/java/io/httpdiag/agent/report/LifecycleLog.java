@@ -16,7 +16,7 @@ import io.httpdiag.agent.runtime.Step;
  * when the exchange ends, whichever of the two came last.
  */
 final class LifecycleLog {
-  private final Config.LogLevel level;
+  private volatile Config.LogLevel level; // changed at run time by a second attach (Reporter.logLevel)
   private final boolean json;
   private final LogAppender out;
 
@@ -24,6 +24,10 @@ final class LifecycleLog {
     this.level = config.log;
     this.json = config.json;
     this.out = out;
+  }
+
+  void level(Config.LogLevel newLevel) {
+    level = newLevel;
   }
 
   void step(ExchangeState x, Step step, long nanos) {
