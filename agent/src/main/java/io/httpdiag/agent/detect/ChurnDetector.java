@@ -108,7 +108,7 @@ final class ChurnDetector implements Detectors.Detector {
             "last sent at", x.callSite,
             new String[] {"usual causes: a client or transport built per request, bodies not read to the end, "
                 + "an idle pool smaller than the concurrency, or the server closing connections"},
-            "share one client, read bodies to the end, size the idle pool to the concurrency", null));
+            Fixes.of(Finding.Kind.POOL_CHURN, x), null));
       }
     }
   }

@@ -189,6 +189,53 @@ class DetectorsTest {
   }
 
   @Test
+  void aCheckPointDoesNotTurnAHandlerYoungerThanTheThresholdIntoAStuckFinding() throws Exception {
+    TimeoutDetector d = new TimeoutDetector(30 * SECOND);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Thread handler = new Thread(() -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        // released
+      }
+    }, "httpdiag-conn-8");
+    handler.start();
+    long deadline = System.nanoTime() + 10 * SECOND;
+    while (handler.getState() != Thread.State.WAITING && System.nanoTime() < deadline) Thread.onSpinWait();
+    try {
+      ExchangeState x = new ExchangeState(8, true, System.nanoTime());
+      x.method = "GET";
+      x.url = "/big";
+      x.connectionId = 7;
+      x.thread = handler;
+      x.handlerStartAt = System.nanoTime() - 2_000_000L; // writing a body for 2 ms: ordinary work
+      long checkPoint = System.nanoTime() + java.util.concurrent.TimeUnit.DAYS.toNanos(1); // what Findings.sweep passes
+      d.inFlight(x, checkPoint);
+      assertEquals(List.of(), kinds(), "a check point judges a handler by its real age");
+
+      x.handlerStartAt = System.nanoTime() - 31 * SECOND; // really past detect.stuck.after
+      d.inFlight(x, System.nanoTime());
+      assertEquals(List.of("STUCK_EXCHANGE"), kinds());
+      Finding f = Findings.all().get(0);
+      assertTrue(f.title().startsWith("handler still running after 31.0s: GET /big on connection c7"), f.text());
+      assertFalse(f.callSite().contains("(unknown)"), f.text());
+      assertTrue(f.stack().length > 0, "a STUCK line always shows where the thread is: " + f.text());
+    } finally {
+      release.countDown();
+      handler.join(10_000);
+    }
+  }
+
+  @Test
+  void aHandlerSiteIsTheHandlersFrameOrElseTheTopFrameNeverUnknown() {
+    assertEquals("com.acme.Api.big(Api.java:9)", TimeoutDetector.handlerSite(new String[] {
+        "java.base/java.net.SocketOutputStream.write(SocketOutputStream.java:1)",
+        "io.httpdiag.http.internal.ServerConn.write(ServerConn.java:2)", "app//com.acme.Api.big(Api.java:9)"}));
+    assertEquals("io.httpdiag.http.internal.ServerConn.write(ServerConn.java:2)", TimeoutDetector.handlerSite(
+        new String[] {"app//io.httpdiag.http.internal.ServerConn.write(ServerConn.java:2)"}));
+  }
+
+  @Test
   void serverWithoutHeaderTimeoutIsASlowlorisRisk() {
     TimeoutDetector d = new TimeoutDetector(30 * SECOND);
     d.configured("server", "a.Main.main(Main.java:3)", 0, 0, 0, 0, 1 << 20);
