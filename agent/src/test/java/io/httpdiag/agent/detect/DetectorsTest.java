@@ -280,6 +280,67 @@ class DetectorsTest {
   }
 
   @Test
+  void poolChurnAlwaysNamesASentAtLineAndWhereThePoolWasConfigured() {
+    ChurnDetector d = new ChurnDetector();
+    d.configured("transport", "a.Config.pool(Config.java:12)", 0, 0, 0, 0, 100, 2, 0, 0);
+    d.configured("transport", "a.Config.bigPool(Config.java:20)", 0, 0, 0, 0, 100, 64, 0, 0);
+    long t = 1;
+    ExchangeState[] xs = new ExchangeState[30];
+    for (int i = 0; i < xs.length; i++) {
+      // sampled call sites run out under load: only the first exchange has one
+      xs[i] = exchange(i, i == 0 ? "a.Worker.call(Worker.java:7)" : io.httpdiag.agent.runtime.CallSite.UNKNOWN);
+      xs[i].getConnAt = ++t;
+      d.step(xs[i], Step.GET_CONN, t);
+    }
+    for (int i = 1; i < xs.length; i++) {
+      xs[i].putIdleResult = "poolFull";
+      d.step(xs[i], Step.PUT_IDLE_CONN, ++t);
+    }
+    List<Finding> all = Findings.all();
+    assertEquals(List.of("POOL_CHURN"), kinds());
+    Finding f = all.get(0);
+    assertEquals(29, f.count());
+    assertEquals("a.Worker.call(Worker.java:7)", f.callSite(), "never (call site not sampled): " + f.text());
+    assertTrue(f.text().contains("\n  first sent at a.Worker.call(Worker.java:7)"), f.text());
+    assertTrue(f.text().contains("\n  idle pool configured at a.Config.pool(Config.java:12) (maxIdleConnsPerHost=2)"),
+        f.text());
+    assertFalse(f.text().contains("bigPool"), "a pool larger than the concurrency is not the one: " + f.text());
+  }
+
+  @Test
+  void redialsAfterAFullIdlePoolAreThePoolFullFindingsOnlyAndDoNotSpillIntoALaterWellSizedPool() {
+    ChurnDetector d = new ChurnDetector();
+    long t = 1;
+    // 100 callers, an idle pool of 2: nearly every connection is closed after use and redialed.
+    for (int round = 0; round < 10; round++) {
+      ExchangeState[] burst = new ExchangeState[100];
+      for (int i = 0; i < burst.length; i++) {
+        burst[i] = exchange(round * 100 + i, "a.A.a(A.java:1)");
+        burst[i].getConnAt = ++t;
+        d.step(burst[i], Step.GET_CONN, t);
+        d.step(burst[i], Step.CONNECT_DONE, ++t);
+      }
+      for (int i = 0; i < burst.length; i++) {
+        if (i >= 2) {
+          burst[i].putIdleResult = "poolFull";
+          d.step(burst[i], Step.PUT_IDLE_CONN, ++t);
+        }
+        d.end(burst[i]);
+      }
+    }
+    // The same host right after, with a pool sized for the 100 callers: 100 dials of warm-up.
+    for (int i = 0; i < 100; i++) {
+      ExchangeState x = exchange(5000 + i, "a.A.fixed(A.java:2)");
+      x.getConnAt = ++t;
+      d.step(x, Step.GET_CONN, t);
+      d.step(x, Step.CONNECT_DONE, ++t);
+    }
+    List<String> titles = Findings.all().stream().map(Finding::title).collect(Collectors.toList());
+    assertEquals(1, titles.size(), titles.toString());
+    assertTrue(titles.get(0).contains("closed after use because the idle pool was full"), titles.toString());
+  }
+
+  @Test
   void redialsAfterTheServerClosedTheConnectionAreNotChurn() {
     ChurnDetector d = new ChurnDetector();
     long t = 1;
