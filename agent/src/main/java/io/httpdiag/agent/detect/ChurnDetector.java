@@ -33,11 +33,12 @@ final class ChurnDetector implements Detectors.Detector {
   private static final int MIN_DIALS = 50;
 
   static final int MAX_SITES = 16;
+  static final int SHOWN_SITES = 3;
   private final ConcurrentHashMap<String, Host> hosts = new ConcurrentHashMap<>();
-  /** Where core-transport Transports were built, with their maxIdleConnsPerHost (latest per site). */
-  private final Map<String, Long> transportSites = new ConcurrentHashMap<>();
-  /** Where JDK HttpClients were built. */
-  private final Map<String, Long> jdkClientSites = new ConcurrentHashMap<>();
+  /** Where core-transport Transports were built: {maxIdleConnsPerHost, when} (latest per site). */
+  private final Map<String, long[]> transportSites = new ConcurrentHashMap<>();
+  /** Where JDK HttpClients were built: {0, when}. */
+  private final Map<String, long[]> jdkClientSites = new ConcurrentHashMap<>();
 
   @Override
   public void configured(String component, String callSite, long... settings) {
@@ -47,8 +48,8 @@ final class ChurnDetector implements Detectors.Detector {
     else if (component.equals("jdkClient")) remember(jdkClientSites, callSite, 0);
   }
 
-  private static void remember(Map<String, Long> sites, String site, long value) {
-    if (sites.size() < MAX_SITES || sites.containsKey(site)) sites.put(site, value);
+  private static void remember(Map<String, long[]> sites, String site, long value) {
+    if (sites.size() < MAX_SITES || sites.containsKey(site)) sites.put(site, new long[] {value, System.nanoTime()});
   }
 
   @Override
@@ -127,21 +128,24 @@ final class ChurnDetector implements Detectors.Detector {
 
   /**
    * Adds the lines where the pool was configured: each site (with its maxIdleConnsPerHost when
-   * {@code showIdle}) whose setting is below {@code peak}, or every site when none is.
+   * {@code showIdle}) whose setting is below {@code peak}, or every site when none is; the most
+   * recently built first, at most {@value #SHOWN_SITES}.
    */
-  private static void configuredAt(List<String> details, String label, Map<String, Long> sites, int peak,
+  private static void configuredAt(List<String> details, String label, Map<String, long[]> sites, int peak,
       boolean showIdle) {
-    List<String> below = new ArrayList<>();
-    List<String> all = new ArrayList<>();
-    for (Map.Entry<String, Long> e : sites.entrySet()) {
-      String line = label + " " + e.getKey() + (showIdle ? " (maxIdleConnsPerHost=" + e.getValue() + ")" : "");
-      all.add(line);
-      if (e.getValue() < peak) below.add(line);
+    List<Map.Entry<String, long[]>> below = new ArrayList<>();
+    List<Map.Entry<String, long[]>> all = new ArrayList<>();
+    for (Map.Entry<String, long[]> e : sites.entrySet()) {
+      all.add(e);
+      if (e.getValue()[0] < peak) below.add(e);
     }
-    List<String> shown = below.isEmpty() ? all : below;
-    java.util.Collections.sort(shown);
-    if (shown.size() > 1) details.add("the exchanges do not say which one; one of these:");
-    details.addAll(shown);
+    List<Map.Entry<String, long[]>> shown = below.isEmpty() ? all : below;
+    shown.sort((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1]));
+    if (shown.size() > 1) details.add("the exchanges do not say which one; the most recently built first:");
+    for (int i = 0; i < shown.size() && i < SHOWN_SITES; i++) {
+      Map.Entry<String, long[]> e = shown.get(i);
+      details.add(label + " " + e.getKey() + (showIdle ? " (maxIdleConnsPerHost=" + e.getValue()[0] + ")" : ""));
+    }
   }
 
   /** Per-host counters; dial windows are coarse (reset every 10 s), which is enough to tell churn from warm-up. */
