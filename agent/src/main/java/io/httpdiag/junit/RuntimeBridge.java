@@ -4,6 +4,8 @@ import io.httpdiag.agent.runtime.CallSite;
 import io.httpdiag.agent.runtime.Events;
 import io.httpdiag.agent.runtime.ExchangeState;
 import io.httpdiag.agent.runtime.Findings;
+import io.httpdiag.agent.runtime.Ids;
+import io.httpdiag.agent.report.BuiltAt;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -22,7 +24,9 @@ final class RuntimeBridge {
   /** A client exchange in flight, copied out of the runtime. */
   static final class Exchange {
     final long id;
-    final String method, url, callSite, connection;
+    /** Ids as the agent's log and findings print them: {@code #j7} / {@code jc3}, {@code #7} / {@code c3}. */
+    final String exchange, connection;
+    final String method, url, callSite;
     final int status;
     final boolean headersReceived;
     final long contentLength;
@@ -31,10 +35,11 @@ final class RuntimeBridge {
 
     Exchange(ExchangeState x, long now) {
       id = x.id;
+      exchange = "#" + Ids.exchange(x.id);
       method = x.method;
       url = x.url;
       callSite = x.callSite;
-      connection = x.connectionId == 0 ? null : "c" + x.connectionId;
+      connection = x.connectionId == 0 ? null : Ids.connection(x.connectionId);
       status = x.status;
       headersReceived = x.responseHeadersAt != 0;
       contentLength = x.contentLength;
@@ -72,6 +77,11 @@ final class RuntimeBridge {
   /** The agent's own check point: runs its age-based detectors now (so its log and JFR record the leak too). */
   static void checkpoint() {
     Findings.sweep(TimeUnit.DAYS.toNanos(1));
+  }
+
+  /** The line that built the JDK HttpClient running thread {@code threadName}, or null when unknown. */
+  static String jdkClientBuiltAt(String threadName) {
+    return BuiltAt.client(threadName);
   }
 
   static String[] stackOf(Thread t, int max) {

@@ -109,7 +109,8 @@ public final class Snapshot {
     String size = x.contentLength >= 0 ? bytes(x.contentLength) + " declared" : "length unknown";
     return new Leak(LeakKind.BODIES,
         "response body not closed: " + x.method + " " + x.url + " (status " + x.status + ", " + size
-            + ", not read to the end; connection " + (x.connection == null ? "?" : x.connection) + " held)",
+            + ", not read to the end; exchange " + x.exchange
+            + (x.connection == null ? "" : ", connection " + x.connection + " held") + ")",
         "sent at", x.callSite, List.of(),
         "close the body (try-with-resources on the response) or read it to the end; the connection returns to the pool only then");
   }
@@ -123,7 +124,7 @@ public final class Snapshot {
     }
     return new Leak(LeakKind.CONNECTIONS,
         "exchange still in flight, no response yet after " + millis(x.ageNanos) + ": " + x.method + " " + x.url
-            + (x.connection == null ? "" : " (connection " + x.connection + " held)"),
+            + " (exchange " + x.exchange + (x.connection == null ? "" : ", connection " + x.connection + " held") + ")",
         "sent at", x.callSite, evidence,
         "wait for it (or cancel it) before the test ends, and give the client a timeout so it cannot hang");
   }
@@ -141,9 +142,11 @@ public final class Snapshot {
     String where = firstUserFrame(t.stack);
     String kindOf = (t.virtual ? "virtual" : "platform") + ", " + t.state + (t.virtual || !t.daemon ? "" : ", daemon");
     if (JDK_CLIENT_SELECTOR.matcher(t.name).matches()) {
+      // Where it began is the line that built the client (its thread runs JDK code only).
+      String builtAt = RuntimeBridge.jdkClientBuiltAt(t.name);
       return new Leak(LeakKind.CLIENTS,
           "a JDK HttpClient built during the test is still running: its thread " + t.label() + " (" + kindOf + ")",
-          "runs", where, evidence,
+          builtAt != null ? "built at" : "runs", builtAt != null ? builtAt : where, evidence,
           "close it (HttpClient.close() or try-with-resources, JDK 21+), or build one client per class or suite and share it; "
               + "on JDK 17, which has no close(), share one client");
     }

@@ -146,7 +146,8 @@ final class Recording {
   static long nanos(RecordedEvent e, String field) {
     if (!e.hasField(field)) return 0;
     Duration d = e.getDuration(field);
-    return d == null ? 0 : d.toNanos();
+    // A phase that did not happen is Long.MIN_VALUE (N/A): nothing to draw or add up.
+    return d == null || d.isNegative() ? 0 : d.toNanos();
   }
 
   /** Nearest-rank percentile of {@code values} (any order), or -1 when empty. */

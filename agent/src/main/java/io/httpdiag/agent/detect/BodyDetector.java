@@ -14,8 +14,6 @@ import io.httpdiag.agent.runtime.Ids;
  * after all (HikariCP-style follow-up), and closed before EOF at the cost of the connection.
  */
 final class BodyDetector implements Detectors.Detector {
-  static final String CLOSE_FIX =
-      "close the body (try-with-resources on the response) or read it to the end; the connection returns to the pool only then";
   private final long afterNanos;
 
   BodyDetector(long afterNanos) {
@@ -33,7 +31,7 @@ final class BodyDetector implements Detectors.Detector {
     Findings.report(new Finding(Finding.Kind.BODY_NOT_CLOSED, null,
         "response body not closed after " + Format.duration(open) + ": " + x.method + " " + x.url
             + " (status " + x.status + ", " + size + ", connection " + Ids.connection(x.connectionId) + " held)",
-        "sent at", x.callSite, null, CLOSE_FIX, null));
+        "sent at", x.callSite, null, Fixes.of(Finding.Kind.BODY_NOT_CLOSED, x), null));
   }
 
   @Override
@@ -47,7 +45,7 @@ final class BodyDetector implements Detectors.Detector {
       Findings.report(new Finding(Finding.Kind.BODY_CLOSED_LATE, null,
           "response body closed after all, " + Format.duration(x.bodyEndAt - x.responseHeadersAt)
               + " after its headers: " + x.method + " " + x.url + " (" + Format.bytes(x.responseBytes) + " read)",
-          "sent at", x.callSite, null, null, null));
+          "sent at", x.callSite, null, Fixes.of(Finding.Kind.BODY_CLOSED_LATE, x), null));
       return;
     }
     closedEarly(x);
@@ -66,7 +64,7 @@ final class BodyDetector implements Detectors.Detector {
         "sent at", x.callSite,
         new String[] {"found when the garbage collector reclaimed the unreferenced body, before the age threshold ("
             + Format.duration(afterNanos) + ")"},
-        CLOSE_FIX, null));
+        Fixes.of(Finding.Kind.BODY_NOT_CLOSED, x), null));
   }
 
   private void closedEarly(ExchangeState x) {
@@ -81,9 +79,7 @@ final class BodyDetector implements Detectors.Detector {
               + Format.bytes(Math.max(0, x.responseBytes)) + " read, " + unread + "; connection " + Ids.connection(x.connectionId)
               + " discarded, the next request dials again)",
           "sent at", x.callSite, null,
-          "read the body to the end before closing it (or ask for less: HEAD, Range, a smaller page); "
-              + "closing early throws the connection away",
-          null));
+          Fixes.of(Finding.Kind.BODY_CLOSED_EARLY, x), null));
     }
   }
 }

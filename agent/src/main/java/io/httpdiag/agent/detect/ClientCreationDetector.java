@@ -46,8 +46,7 @@ final class ClientCreationDetector implements Detectors.Detector {
         "a new " + what + " is built again and again at one call site: " + recent + " within "
             + Format.duration(span) + "; " + cost,
         "built at", callSite, null,
-        transport ? "build one Transport (or Client) at start-up and share it: both are thread-safe"
-            : "build one HttpClient at start-up and share it: it is thread-safe",
+        Fixes.of(Finding.Kind.CLIENT_PER_REQUEST, transport ? Fixes.Transport.CORE : Fixes.Transport.JDK),
         null));
   }
 
@@ -64,8 +63,7 @@ final class ClientCreationDetector implements Detectors.Detector {
             + "connections stayed alive until the garbage collector reclaimed it (" + selectorThreads()
             + " SelectorManager threads alive now)",
         "built at", site, null,
-        "share one HttpClient for the application's lifetime and close() it at shutdown; one that must be "
-            + "short-lived belongs in try-with-resources (JDK 21+)",
+        Fixes.CLIENT_NOT_CLOSED,
         null));
   }
 

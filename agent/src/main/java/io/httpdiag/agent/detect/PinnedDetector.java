@@ -129,9 +129,7 @@ final class PinnedDetector implements Detectors.Detector {
     Findings.report(new Finding(Finding.Kind.VIRTUAL_THREAD_PINNED, null,
         "virtual thread pinned to its carrier for " + Format.duration(pinnedNanos) + " while blocked in HTTP I/O",
         "pinned at", site, details.toArray(new String[0]),
-        "do not block on HTTP inside a class initializer (static { ... }) or below a native frame: initialize "
-            + "lazily, after the class is loaded; on JDK 21-23 also replace synchronized around the call with a "
-            + "ReentrantLock (JDK 24+ no longer pins on monitors)",
+        Fixes.PINNED,
         frames.subList(0, Math.min(end, MAX_FRAMES)).toArray(new String[0])));
   }
 

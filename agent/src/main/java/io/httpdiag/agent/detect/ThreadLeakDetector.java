@@ -36,10 +36,7 @@ final class ThreadLeakDetector implements Detectors.Detector {
                   : " started by the handler of " + s.request + " is still alive " + Format.duration(real)
                       + " after the handler returned (" + t.getState() + ")"),
           "started at", s.callSite, new String[] {"it is now at:"},
-          s.client ? "stop what is started around a request before its response is done with (join it, cancel it, "
-              + "or use an executor owned by the application and shut down at stop)"
-              : "stop what the handler starts before it returns (join it, cancel it, or use an executor owned by the "
-              + "application and shut down at stop), and pass work that must outlive the request to such an executor",
+          s.client ? Fixes.THREAD_LEAK_CLIENT : Fixes.THREAD_LEAK_HANDLER,
           now2));
     }
   }

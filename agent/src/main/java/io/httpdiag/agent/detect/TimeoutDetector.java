@@ -15,8 +15,6 @@ import java.util.List;
  * watchdog for exchanges stuck past a threshold with no deadline, showing the waiting thread.
  */
 final class TimeoutDetector implements Detectors.Detector {
-  static final String EXCHANGE_FIX = "give every exchange a deadline: core-transport Client.builder().timeout(...) or "
-      + "Request.builder(...).timeout(...); JDK HttpRequest.newBuilder().timeout(...)";
   private final long stuckAfterNanos;
 
   TimeoutDetector(long stuckAfterNanos) {
@@ -67,7 +65,7 @@ final class TimeoutDetector implements Detectors.Detector {
     Findings.report(new Finding(Finding.Kind.MISSING_TIMEOUT, null,
         "exchange without a deadline: " + x.method + " " + x.url
             + " (no client timeout and no request timeout: a server that stalls holds this thread forever)",
-        "sent at", x.callSite, null, EXCHANGE_FIX, null));
+        "sent at", x.callSite, null, Fixes.of(Finding.Kind.MISSING_TIMEOUT, x), null));
   }
 
   @Override
@@ -91,32 +89,41 @@ final class TimeoutDetector implements Detectors.Detector {
     Findings.report(new Finding(Finding.Kind.STUCK_EXCHANGE, null,
         "exchange in flight for " + Format.duration(waited) + " with no deadline, still waiting for the response: "
             + x.method + " " + x.url + phase(x),
-        "sent at", x.callSite, details.toArray(new String[0]), EXCHANGE_FIX, stack));
+        "sent at", x.callSite, details.toArray(new String[0]), Fixes.of(Finding.Kind.STUCK_EXCHANGE, x),
+        stack));
   }
 
-  /** A core-transport handler still running past the threshold: shows where its thread is. */
+  /**
+   * A core-transport handler still running past the threshold: shows where its thread is. Judged by
+   * its real age, never by a check point's clock: a check point asks whether what the caller holds
+   * (a body, an exchange with no deadline) would stay held, and a handler still writing a response
+   * at that moment is ordinary work, not a finding. A handler whose stack cannot be taken (it just
+   * returned) is not reported: a STUCK line without a frame tells nobody anything.
+   */
   private void stuckHandler(ExchangeState x, long now) {
-    if (x.handlerStartAt == 0 || x.handlerEndAt != 0 || x.stuckReported || now - x.handlerStartAt < stuckAfterNanos) {
-      return;
-    }
+    if (x.handlerStartAt == 0 || x.handlerEndAt != 0 || x.stuckReported) return;
+    long running = System.nanoTime() - x.handlerStartAt;
+    if (running < stuckAfterNanos) return;
     Thread t = x.thread;
     if (t == null || !t.isAlive()) return;
-    x.stuckReported = true;
-    long running = System.nanoTime() - x.handlerStartAt;
     String[] stack = CallSite.stackOf(t, 40);
-    String site = "(unknown)";
-    for (String frame : stack) {
-      String cls = frame.replaceFirst("^.*/", "");
-      if (!CallSite.isInternalFrame(cls)) {
-        site = cls;
-        break;
-      }
-    }
+    if (stack.length == 0 || x.handlerEndAt != 0) return; // ended meanwhile; the next sweep looks again if not
+    String site = handlerSite(stack);
+    x.stuckReported = true;
     Findings.report(new Finding(Finding.Kind.STUCK_EXCHANGE, null,
-        "handler still running after " + Format.duration(running) + ": " + x.method + " " + x.url + " on connection c"
-            + x.connectionId,
+        "handler still running after " + Format.duration(running) + ": " + x.method + " " + x.url + " on connection "
+            + Ids.connection(x.connectionId),
         "handler at", site, new String[] {"thread \"" + t.getName() + "\" is at:"},
-        "bound the handler's work: give its own calls timeouts, or wrap it in Middleware.timeout(...)", stack));
+        Fixes.STUCK_HANDLER, stack));
+  }
+
+  /** The handler's own frame: the first outside the JDK, the agent and core-transport; else the top frame. */
+  static String handlerSite(String[] stack) {
+    for (String frame : stack) {
+      String cls = frame.replaceFirst("^.*/", ""); // "app//a.B.c(B.java:1)" -> "a.B.c(B.java:1)"
+      if (!CallSite.isInternalFrame(cls)) return cls;
+    }
+    return stack[0].replaceFirst("^.*/", "");
   }
 
   /** core-transport passes the time allowed (0 = none); the JDK client its request timeout (-1 = none). */

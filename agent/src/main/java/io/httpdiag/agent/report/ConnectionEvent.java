@@ -22,10 +22,12 @@ public final class ConnectionEvent extends Event {
   @Label("Client") @Description("core (core-transport) or jdk (java.net.http.HttpClient)") public String client;
   @Label("Host") @Description("host:port") public String host;
   @Label("Address") @Description("The address dialed") public String address;
-  @Label("Connect") @Timespan(Timespan.NANOSECONDS) public long connectDuration;
+  @Label("Connect") @Description("TCP connect." + JfrReporter.NOT_HAPPENED)
+  @Timespan(Timespan.NANOSECONDS) public long connectDuration;
   @Label("TLS Protocol") public String tlsProtocol;
   @Label("TLS Cipher Suite") public String tlsCipherSuite;
   @Label("ALPN") public String alpn;
-  @Label("TLS Handshake") @Timespan(Timespan.NANOSECONDS) public long tlsDuration;
+  @Label("TLS Handshake") @Description("TLS handshake." + JfrReporter.NOT_HAPPENED_TLS)
+  @Timespan(Timespan.NANOSECONDS) public long tlsDuration;
   @Label("Error") public String error;
 }

@@ -17,6 +17,19 @@ import jdk.jfr.FlightRecorderListener;
  */
 final class JfrReporter {
   private static final long UNSEEN = 0;
+  /**
+   * A phase that did not happen, in every {@code @Timespan} field: the JDK's own convention (e.g.
+   * {@code jdk.GCConfiguration}'s pause target), shown as "N/A" by {@code jfr print} on 17 and 25,
+   * so tools can tell it from a phase that took no time.
+   */
+  static final long NOT_HAPPENED_VALUE = Long.MIN_VALUE;
+  static final String NOT_HAPPENED = " Long.MIN_VALUE (jfr print: N/A) when it did not happen";
+  static final String NOT_HAPPENED_DIAL = " Long.MIN_VALUE (jfr print: N/A) when it did not happen (a reused connection,"
+      + " an IP literal, a failure before it)";
+  static final String NOT_HAPPENED_TLS = " Long.MIN_VALUE (jfr print: N/A) when it did not happen (plain HTTP, a reused"
+      + " connection)";
+  static final String NOT_HAPPENED_IDLE = " Long.MIN_VALUE (jfr print: N/A) when the connection did not come from the"
+      + " idle pool";
 
   /**
    * Registers the event types and the periodic pool statistics once Flight Recorder is initialized:
@@ -96,7 +109,7 @@ final class JfrReporter {
       e.redirects = x.redirects;
       e.retries = x.retries;
       e.wasIdle = x.wasIdle;
-      e.idleTime = x.wasIdle ? Math.max(0, x.idleNanos) : 0;
+      e.idleTime = x.wasIdle && x.idleNanos >= 0 ? x.idleNanos : NOT_HAPPENED_VALUE;
       e.dnsDuration = span(x.dnsStartAt, x.dnsDoneAt);
       e.connectDuration = span(x.connectStartAt, x.connectDoneAt);
       e.tlsDuration = span(x.tlsStartAt, x.tlsDoneAt);
@@ -171,8 +184,9 @@ final class JfrReporter {
     }
   }
 
-  private static long span(long from, long to) {
-    return from == UNSEEN || to == UNSEEN ? 0 : Math.max(0, to - from);
+  /** {@code to - from}, or {@link #NOT_HAPPENED_VALUE} when either step was not seen. */
+  static long span(long from, long to) {
+    return from == UNSEEN || to == UNSEEN ? NOT_HAPPENED_VALUE : Math.max(0, to - from);
   }
 
   void finding(Finding f) {

@@ -81,6 +81,11 @@ public final class Reporter implements Sink {
   }
 
   @Override
+  public void configured(String component, Object instance, String callSite, long... settings) {
+    if (component.equals("jdkClient")) BuiltAt.jdkClient(instance, callSite);
+  }
+
+  @Override
   public void client(String client, String event, String... keyValues) {
     LifecycleLog l = log;
     if (l != null) l.client(client, event, keyValues);

@@ -24,7 +24,8 @@ public final class ServerExchangeEvent extends Event {
   @Label("Target") @Description("The request target, query redacted") public String target;
   @Label("Protocol") public String protocol;
   @Label("Status") public int status;
-  @Label("Handler") @Description("handlerStart to handlerEnd") @Timespan(Timespan.NANOSECONDS) public long handlerDuration;
+  @Label("Handler") @Description("handlerStart to handlerEnd." + JfrReporter.NOT_HAPPENED)
+  @Timespan(Timespan.NANOSECONDS) public long handlerDuration;
   @Label("Bytes In") @DataAmount public long bytesIn;
   @Label("Bytes Out") @DataAmount public long bytesOut;
   @Label("Connection Reused") @Description("Not the first request on its connection") public boolean connectionReused;

@@ -189,6 +189,53 @@ class DetectorsTest {
   }
 
   @Test
+  void aCheckPointDoesNotTurnAHandlerYoungerThanTheThresholdIntoAStuckFinding() throws Exception {
+    TimeoutDetector d = new TimeoutDetector(30 * SECOND);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Thread handler = new Thread(() -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        // released
+      }
+    }, "httpdiag-conn-8");
+    handler.start();
+    long deadline = System.nanoTime() + 10 * SECOND;
+    while (handler.getState() != Thread.State.WAITING && System.nanoTime() < deadline) Thread.onSpinWait();
+    try {
+      ExchangeState x = new ExchangeState(8, true, System.nanoTime());
+      x.method = "GET";
+      x.url = "/big";
+      x.connectionId = 7;
+      x.thread = handler;
+      x.handlerStartAt = System.nanoTime() - 2_000_000L; // writing a body for 2 ms: ordinary work
+      long checkPoint = System.nanoTime() + java.util.concurrent.TimeUnit.DAYS.toNanos(1); // what Findings.sweep passes
+      d.inFlight(x, checkPoint);
+      assertEquals(List.of(), kinds(), "a check point judges a handler by its real age");
+
+      x.handlerStartAt = System.nanoTime() - 31 * SECOND; // really past detect.stuck.after
+      d.inFlight(x, System.nanoTime());
+      assertEquals(List.of("STUCK_EXCHANGE"), kinds());
+      Finding f = Findings.all().get(0);
+      assertTrue(f.title().startsWith("handler still running after 31.0s: GET /big on connection c7"), f.text());
+      assertFalse(f.callSite().contains("(unknown)"), f.text());
+      assertTrue(f.stack().length > 0, "a STUCK line always shows where the thread is: " + f.text());
+    } finally {
+      release.countDown();
+      handler.join(10_000);
+    }
+  }
+
+  @Test
+  void aHandlerSiteIsTheHandlersFrameOrElseTheTopFrameNeverUnknown() {
+    assertEquals("com.acme.Api.big(Api.java:9)", TimeoutDetector.handlerSite(new String[] {
+        "java.base/java.net.SocketOutputStream.write(SocketOutputStream.java:1)",
+        "io.httpdiag.http.internal.ServerConn.write(ServerConn.java:2)", "app//com.acme.Api.big(Api.java:9)"}));
+    assertEquals("io.httpdiag.http.internal.ServerConn.write(ServerConn.java:2)", TimeoutDetector.handlerSite(
+        new String[] {"app//io.httpdiag.http.internal.ServerConn.write(ServerConn.java:2)"}));
+  }
+
+  @Test
   void serverWithoutHeaderTimeoutIsASlowlorisRisk() {
     TimeoutDetector d = new TimeoutDetector(30 * SECOND);
     d.configured("server", "a.Main.main(Main.java:3)", 0, 0, 0, 0, 1 << 20);
@@ -230,6 +277,67 @@ class DetectorsTest {
       d.end(x);
     }
     assertEquals(List.of("POOL_CHURN"), kinds());
+  }
+
+  @Test
+  void poolChurnAlwaysNamesASentAtLineAndWhereThePoolWasConfigured() {
+    ChurnDetector d = new ChurnDetector();
+    d.configured("transport", "a.Config.pool(Config.java:12)", 0, 0, 0, 0, 100, 2, 0, 0);
+    d.configured("transport", "a.Config.bigPool(Config.java:20)", 0, 0, 0, 0, 100, 64, 0, 0);
+    long t = 1;
+    ExchangeState[] xs = new ExchangeState[30];
+    for (int i = 0; i < xs.length; i++) {
+      // sampled call sites run out under load: only the first exchange has one
+      xs[i] = exchange(i, i == 0 ? "a.Worker.call(Worker.java:7)" : io.httpdiag.agent.runtime.CallSite.UNKNOWN);
+      xs[i].getConnAt = ++t;
+      d.step(xs[i], Step.GET_CONN, t);
+    }
+    for (int i = 1; i < xs.length; i++) {
+      xs[i].putIdleResult = "poolFull";
+      d.step(xs[i], Step.PUT_IDLE_CONN, ++t);
+    }
+    List<Finding> all = Findings.all();
+    assertEquals(List.of("POOL_CHURN"), kinds());
+    Finding f = all.get(0);
+    assertEquals(29, f.count());
+    assertEquals("a.Worker.call(Worker.java:7)", f.callSite(), "never (call site not sampled): " + f.text());
+    assertTrue(f.text().contains("\n  first sent at a.Worker.call(Worker.java:7)"), f.text());
+    assertTrue(f.text().contains("\n  idle pool configured at a.Config.pool(Config.java:12) (maxIdleConnsPerHost=2)"),
+        f.text());
+    assertFalse(f.text().contains("bigPool"), "a pool larger than the concurrency is not the one: " + f.text());
+  }
+
+  @Test
+  void redialsAfterAFullIdlePoolAreThePoolFullFindingsOnlyAndDoNotSpillIntoALaterWellSizedPool() {
+    ChurnDetector d = new ChurnDetector();
+    long t = 1;
+    // 100 callers, an idle pool of 2: nearly every connection is closed after use and redialed.
+    for (int round = 0; round < 10; round++) {
+      ExchangeState[] burst = new ExchangeState[100];
+      for (int i = 0; i < burst.length; i++) {
+        burst[i] = exchange(round * 100 + i, "a.A.a(A.java:1)");
+        burst[i].getConnAt = ++t;
+        d.step(burst[i], Step.GET_CONN, t);
+        d.step(burst[i], Step.CONNECT_DONE, ++t);
+      }
+      for (int i = 0; i < burst.length; i++) {
+        if (i >= 2) {
+          burst[i].putIdleResult = "poolFull";
+          d.step(burst[i], Step.PUT_IDLE_CONN, ++t);
+        }
+        d.end(burst[i]);
+      }
+    }
+    // The same host right after, with a pool sized for the 100 callers: 100 dials of warm-up.
+    for (int i = 0; i < 100; i++) {
+      ExchangeState x = exchange(5000 + i, "a.A.fixed(A.java:2)");
+      x.getConnAt = ++t;
+      d.step(x, Step.GET_CONN, t);
+      d.step(x, Step.CONNECT_DONE, ++t);
+    }
+    List<String> titles = Findings.all().stream().map(Finding::title).collect(Collectors.toList());
+    assertEquals(1, titles.size(), titles.toString());
+    assertTrue(titles.get(0).contains("closed after use because the idle pool was full"), titles.toString());
   }
 
   @Test

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
@@ -65,7 +67,8 @@ class LeakCheckIT {
     String body = expectFailure(results, "LeakSamples.bodyNotClosed()", r);
     assertTrue(body.startsWith("java.lang.AssertionError: httpdiag: 1 leak in LeakSamples.bodyNotClosed() (still there after waiting"), body);
     assertContains(body, "1. [BODIES] response body not closed: GET http://127.0.0.1:");
-    assertContains(body, "/big (status 200, 1.0 MiB declared, not read to the end; connection c");
+    assertContains(body, "/big (status 200, 1.0 MiB declared, not read to the end; exchange #");
+    assertTrue(body.matches("(?s).*exchange #\\d+, connection c\\d+ held\\).*"), body);
     assertContains(body, "sent at io.httpdiag.junit.samples.LeakSamples.bodyNotClosed(" + line("LeakSamples", "body") + ")");
     assertContains(body, "fix: close the body (try-with-resources on the response) or read it to the end");
 
@@ -105,6 +108,20 @@ class LeakCheckIT {
     assertContains(jdkClient, "[CLIENTS] a JDK HttpClient built during the test is still running: its thread \"HttpClient-");
     assertContains(jdkClient, "-SelectorManager\"");
     assertContains(jdkClient, "fix: close it (HttpClient.close()");
+    assertContains(jdkClient, "built at io.httpdiag.junit.samples.LeakSamples.jdkClientNotClosed(" + line("LeakSamples", "jdk client") + ")");
+
+    // One id scheme: the leak names the JDK exchange and connection as the agent's log does (#j7, jc3),
+    // and every leak carries the line where it began.
+    String jdkBody = expectFailure(results, "LeakSamples.jdkBodyNotClosed()", r);
+    assertContains(jdkBody, "httpdiag: 2 leaks in LeakSamples.jdkBodyNotClosed()");
+    assertContains(jdkBody, "[BODIES] response body not closed: GET http://127.0.0.1:");
+    assertContains(jdkBody, "sent at io.httpdiag.junit.samples.LeakSamples.jdkBodyNotClosed(" + line("LeakSamples", "jdk body") + ")");
+    assertContains(jdkBody, "built at io.httpdiag.junit.samples.LeakSamples.jdkBodyNotClosed(" + line("LeakSamples", "jdk body client") + ")");
+    Matcher ids = Pattern.compile("exchange #(j\\d+), connection (jc\\d+) held").matcher(jdkBody);
+    assertTrue(ids.find(), "JDK ids as the log prints them: " + jdkBody);
+    String held = "connection " + ids.group(2) + " held";
+    assertTrue(r.log().stream().anyMatch(l -> l.startsWith("httpdiag LEAK response body not closed") && l.contains(held)),
+        "the agent's log names the same connection (" + held + "): " + r.log());
 
     String two = expectFailure(results, "LeakSamples.twoLeaksInOneReport()", r);
     assertContains(two, "httpdiag: 2 leaks in LeakSamples.twoLeaksInOneReport()");

@@ -96,6 +96,18 @@ class LeakSamples {
   }
 
   @Test
+  void jdkBodyNotClosed() throws Exception {
+    java.net.http.HttpClient c = java.net.http.HttpClient.newHttpClient(); // LEAK: jdk body client
+    java.net.http.HttpRequest big =
+        java.net.http.HttpRequest.newBuilder(URI.create(server.url("/big"))).timeout(java.time.Duration.ofSeconds(20)).build();
+    java.net.http.HttpResponse<InputStream> r = c.send(big, java.net.http.HttpResponse.BodyHandlers.ofInputStream()); // LEAK: jdk body
+    leaked.add(r.body());
+    leaked.add(() -> {
+      if (c instanceof AutoCloseable) ((AutoCloseable) c).close(); // JDK 21+
+    });
+  }
+
+  @Test
   void twoLeaksInOneReport() throws Exception {
     Response r = SampleServer.CLIENT.get(server.url("/big")); // LEAK: two 1
     leaked.add(r);
