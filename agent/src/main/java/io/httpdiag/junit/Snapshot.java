@@ -44,11 +44,15 @@ public final class Snapshot {
   private final Set<Long> exchangesBefore;
   private final Map<Long, ThreadScan.Info> threadsBefore;
   private final JfrEvidence jfr;
+  private boolean verified;
 
   Snapshot(HttpLeaks.Options options, String subject) {
     AgentLoader.ensure(); // before any runtime class is touched
     this.options = options;
     this.subject = subject;
+    // A JDK HttpClient is seen by its SelectorManager thread, which a GC stops once the client is
+    // dropped: the agent holds the clients built from here to the verdict, so a GC cannot decide it.
+    if (options.kinds.contains(LeakKind.CLIENTS)) RuntimeBridge.holdClients();
     this.exchangesBefore = RuntimeBridge.inFlightIds();
     this.threadsBefore = threadsChecked() ? ThreadScan.now(true) : Map.of();
     this.jfr = options.jfr ? JfrEvidence.start() : null;
@@ -59,6 +63,15 @@ public final class Snapshot {
    * listing every leak that is still there. Returns normally when there is none.
    */
   public void verify() {
+    try {
+      verifyHeld();
+    } finally {
+      if (!verified && options.kinds.contains(LeakKind.CLIENTS)) RuntimeBridge.releaseClients();
+      verified = true;
+    }
+  }
+
+  private void verifyHeld() {
     long start = System.nanoTime();
     long deadline = options.grace == null ? 0 : start + options.grace.toNanos();
     long delay = 1_000;

@@ -119,6 +119,7 @@ public final class JdkClient {
   public static void clientCreated(Object client, Object facade, long connectTimeoutMillis, String version,
       String redirect) {
     try {
+      ClientHold.built(facade);
       JClient c = new JClient("jdkclient" + clientIds.incrementAndGet());
       if (!table.put(client, c, false)) return;
       Events.client(c.name, "clientCreated", "version", version, "redirect", redirect, "connectTimeout",
