@@ -112,6 +112,36 @@ class ReportHtmlTest {
     Files.writeString(dir.resolve("r.html"), page);
   }
 
+  @Test
+  void phasesRecordedAsDidNotHappenSentinelsAreReadAsAbsent(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path file = dir.resolve("sentinels.jfr");
+    try (jdk.jfr.Recording rec = new jdk.jfr.Recording()) {
+      rec.enable(ExchangeEvent.NAME);
+      rec.start();
+      ExchangeEvent x = new ExchangeEvent();
+      x.begin();
+      x.method = "GET";
+      x.url = "http://127.0.0.1:1/";
+      x.host = "127.0.0.1:1";
+      x.status = 200;
+      x.dnsDuration = Long.MIN_VALUE; // JFR's N/A
+      x.connectDuration = -1;
+      x.waitForConnDuration = Long.MIN_VALUE;
+      x.firstByteDuration = 2 * MS;
+      x.outcome = "pooled";
+      x.commit();
+      rec.dump(file);
+    }
+    Recording r = Recording.read(file);
+    Recording.Exchange x = r.slowest.get(0);
+    assertEquals(-1, x.dnsNanos);
+    assertEquals(-1, x.waitNanos);
+    assertEquals(2 * MS, x.firstByteNanos);
+    assertTrue(r.hosts.get("127.0.0.1:1").phases.get("waitForConn").isEmpty(), "an absent wait is not a 0 in the percentiles");
+    String page = ReportHtml.render(r);
+    assertTrue(!page.contains("width:-") && !page.contains("left:-"), page);
+  }
+
   static Recording.Exchange exchange(long totalMillis) {
     Recording.Exchange x = new Recording.Exchange();
     x.method = "GET";
