@@ -50,12 +50,13 @@ public final class Snapshot {
     AgentLoader.ensure(); // before any runtime class is touched
     this.options = options;
     this.subject = subject;
-    // A JDK HttpClient is seen by its SelectorManager thread, which a GC stops once the client is
-    // dropped: the agent holds the clients built from here to the verdict, so a GC cannot decide it.
-    if (options.kinds.contains(LeakKind.CLIENTS)) RuntimeBridge.holdClients();
     this.exchangesBefore = RuntimeBridge.inFlightIds();
     this.threadsBefore = threadsChecked() ? ThreadScan.now(true) : Map.of();
     this.jfr = options.jfr ? JfrEvidence.start() : null;
+    // A JDK HttpClient is seen by its SelectorManager thread, which a GC stops once the client is
+    // dropped: the agent holds the clients built from here to the verdict, so a GC cannot decide it.
+    // Last, so that a snapshot that failed to build holds nothing.
+    if (options.kinds.contains(LeakKind.CLIENTS)) RuntimeBridge.holdClients();
   }
 
   /**
