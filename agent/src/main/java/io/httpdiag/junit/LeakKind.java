@@ -9,7 +9,9 @@ public enum LeakKind {
   /**
    * An HTTP client or server started during the test and still running, seen through the thread it
    * owns: a JDK {@code HttpClient}'s {@code SelectorManager}, a core-transport {@code Server}'s
-   * accept thread.
+   * accept thread. A JDK {@code HttpClient} built during the test is kept reachable by the agent
+   * until the verdict, so a garbage collection cannot stop the thread of a client dropped without
+   * {@code close()} before the check looks (the verdict does not depend on when the GC runs).
    */
   CLIENTS,
   /** Any other platform or virtual thread started during the test and still alive. */

@@ -1,6 +1,7 @@
 package io.httpdiag.junit;
 
 import io.httpdiag.agent.runtime.CallSite;
+import io.httpdiag.agent.runtime.ClientHold;
 import io.httpdiag.agent.runtime.Events;
 import io.httpdiag.agent.runtime.ExchangeState;
 import io.httpdiag.agent.runtime.Findings;
@@ -50,6 +51,18 @@ final class RuntimeBridge {
 
   static void prepare() {
     CallSite.captureAll();
+  }
+
+  /**
+   * From now until {@link #releaseClients}, the agent holds every JDK HttpClient built: a client the
+   * test dropped keeps its SelectorManager thread until the check, whenever the GC runs.
+   */
+  static void holdClients() {
+    ClientHold.checkStarted();
+  }
+
+  static void releaseClients() {
+    ClientHold.checkEnded();
   }
 
   /** Ids of the client exchanges in flight. */

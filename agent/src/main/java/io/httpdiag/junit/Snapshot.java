@@ -44,6 +44,7 @@ public final class Snapshot {
   private final Set<Long> exchangesBefore;
   private final Map<Long, ThreadScan.Info> threadsBefore;
   private final JfrEvidence jfr;
+  private boolean verified;
 
   Snapshot(HttpLeaks.Options options, String subject) {
     AgentLoader.ensure(); // before any runtime class is touched
@@ -52,6 +53,10 @@ public final class Snapshot {
     this.exchangesBefore = RuntimeBridge.inFlightIds();
     this.threadsBefore = threadsChecked() ? ThreadScan.now(true) : Map.of();
     this.jfr = options.jfr ? JfrEvidence.start() : null;
+    // A JDK HttpClient is seen by its SelectorManager thread, which a GC stops once the client is
+    // dropped: the agent holds the clients built from here to the verdict, so a GC cannot decide it.
+    // Last, so that a snapshot that failed to build holds nothing.
+    if (options.kinds.contains(LeakKind.CLIENTS)) RuntimeBridge.holdClients();
   }
 
   /**
@@ -59,6 +64,15 @@ public final class Snapshot {
    * listing every leak that is still there. Returns normally when there is none.
    */
   public void verify() {
+    try {
+      verifyHeld();
+    } finally {
+      if (!verified && options.kinds.contains(LeakKind.CLIENTS)) RuntimeBridge.releaseClients();
+      verified = true;
+    }
+  }
+
+  private void verifyHeld() {
     long start = System.nanoTime();
     long deadline = options.grace == null ? 0 : start + options.grace.toNanos();
     long delay = 1_000;

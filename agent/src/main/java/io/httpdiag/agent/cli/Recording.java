@@ -77,7 +77,8 @@ final class Recording {
           case "httpdiag.PoolStats": r.pool.add(PoolSample.of(e)); break;
           case "httpdiag.ServerExchange":
             r.serverExchanges++;
-            r.handlerNanos.add(nanos(e, "handlerDuration"));
+            long handler = nanos(e, "handlerDuration");
+            if (handler >= 0) r.handlerNanos.add(handler);
             break;
           case "httpdiag.Connection": r.connections++; break;
           default: break;
@@ -143,11 +144,19 @@ final class Recording {
     return e.hasField(field) ? e.getString(field) : null;
   }
 
+  /**
+   * A timespan field in nanoseconds, or -1 when the phase did not happen: the field is missing, or
+   * holds a negative sentinel (JFR shows Long.MIN_VALUE as N/A; as a Duration it overflows toNanos).
+   */
   static long nanos(RecordedEvent e, String field) {
-    if (!e.hasField(field)) return 0;
+    if (!e.hasField(field)) return -1;
     Duration d = e.getDuration(field);
-    // A phase that did not happen is Long.MIN_VALUE (N/A): nothing to draw or add up.
-    return d == null || d.isNegative() ? 0 : d.toNanos();
+    if (d == null || d.isNegative()) return -1;
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException tooLong) {
+      return -1;
+    }
   }
 
   /** Nearest-rank percentile of {@code values} (any order), or -1 when empty. */
@@ -187,8 +196,8 @@ final class Recording {
       if (x.dnsNanos > 0) phases.get("dns").add(x.dnsNanos);
       if (x.connectNanos > 0) phases.get("connect").add(x.connectNanos);
       if (x.tlsNanos > 0) phases.get("tls").add(x.tlsNanos);
-      phases.get("waitForConn").add(x.waitNanos);
-      phases.get("firstByte").add(x.firstByteNanos);
+      if (x.waitNanos >= 0) phases.get("waitForConn").add(x.waitNanos);
+      if (x.firstByteNanos >= 0) phases.get("firstByte").add(x.firstByteNanos);
       phases.get("total").add(x.totalNanos);
     }
 

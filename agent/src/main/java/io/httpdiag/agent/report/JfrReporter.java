@@ -3,10 +3,14 @@ package io.httpdiag.agent.report;
 import io.httpdiag.agent.runtime.Events;
 import io.httpdiag.agent.runtime.ExchangeState;
 import io.httpdiag.agent.runtime.Finding;
+import io.httpdiag.agent.runtime.Findings;
 import io.httpdiag.agent.runtime.Ids;
 import io.httpdiag.agent.runtime.PoolStats;
 import io.httpdiag.agent.runtime.Step;
 import io.httpdiag.agent.runtime.Counters;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.FlightRecorderListener;
 
@@ -58,6 +62,20 @@ final class JfrReporter {
     FlightRecorder.register(ServerExchangeEvent.class);
     FlightRecorder.register(FindingEvent.class);
     FlightRecorder.addPeriodicEvent(PoolStatsEvent.class, JfrReporter::emitPoolStats);
+    // Also at the end of every chunk (a dump, the recording's stop): the findings that occurred
+    // again since they were last committed, with their real count (the 1st, 10th, 100th... occurrence
+    // alone would leave a finding seen 20 times at count 10 in the recording).
+    FlightRecorder.addPeriodicEvent(FindingEvent.class, JfrReporter::emitFindingCounts);
+  }
+
+  /** The count each finding was last committed with (Findings keeps one Finding per key). */
+  private static final Map<Finding, Long> committedCounts = Collections.synchronizedMap(new WeakHashMap<>());
+
+  private static void emitFindingCounts() {
+    for (Finding f : Findings.all()) {
+      Long committed = committedCounts.get(f);
+      if (committed == null || committed < f.count()) commitFinding(f);
+    }
   }
 
   private static boolean registered;
@@ -190,6 +208,10 @@ final class JfrReporter {
   }
 
   void finding(Finding f) {
+    commitFinding(f);
+  }
+
+  private static void commitFinding(Finding f) {
     FindingEvent e = new FindingEvent();
     if (!e.isEnabled()) return;
     e.kind = f.kind.name();
@@ -201,5 +223,6 @@ final class JfrReporter {
     e.callStack = stack.length > 0 ? String.join("\n", stack) : f.callSite();
     e.count = f.count();
     e.commit();
+    committedCounts.put(f, e.count);
   }
 }

@@ -3,6 +3,7 @@ package io.httpdiag.agent.instrument.jdk;
 import static io.httpdiag.agent.instrument.jdk.JdkState.*;
 
 import io.httpdiag.agent.instrument.jdk.JdkState.JClient;
+import io.httpdiag.agent.runtime.ClientHold;
 import io.httpdiag.agent.runtime.Counters;
 import io.httpdiag.agent.runtime.Events;
 
@@ -17,6 +18,7 @@ public final class JdkClients {
   public static void clientCreated(Object client, Object facade, long connectTimeoutMillis, String version,
       String redirect) {
     try {
+      ClientHold.built(facade); // held while a leak check is open (see ClientHold)
       JClient c = new JClient("jdkclient" + clientIds.incrementAndGet());
       if (!table.put(client, c, false)) return;
       Events.client(c.name, "clientCreated", "version", version, "redirect", redirect, "connectTimeout",
