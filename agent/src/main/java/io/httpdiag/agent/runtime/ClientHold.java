@@ -37,7 +37,7 @@ public final class ClientHold {
   }
 
   /** A JDK HttpClient was built; {@code facade} is what its owner holds (the client refers to it weakly). */
-  static void built(Object facade) {
+  public static void built(Object facade) {
     if (open == 0 || facade == null) return;
     synchronized (lock) {
       if (open > 0 && held.size() < MAX_HELD) held.add(facade);
