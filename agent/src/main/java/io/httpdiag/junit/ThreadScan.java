@@ -76,11 +76,6 @@ final class ThreadScan {
     }
   }
 
-  /** Whether virtual threads are listed (JDK 21+ with the JSON thread dump). */
-  static boolean seesVirtualThreads() {
-    return DUMP_THREADS != null;
-  }
-
   /** Every live thread by id; with {@code virtual}, virtual threads too when this JDK can list them. */
   @SuppressWarnings("deprecation") // Thread.getId(): threadId() is JDK 19+, this compiles for 17
   static Map<Long, Info> now(boolean virtual) {

@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 public final class JdkClientBench {
   /** Extra agent options for experiments, e.g. -Dbench.agentOptions=,instrument.jdk=off */
   private static final String AGENT_EXTRA = System.getProperty("bench.agentOptions", "");
-  /** Extra JVM arguments of the agent's children, space-separated, e.g. -Dbench.agentJvmArgs=-Dhttpdiag.test.jdk.skip=Dns */
+  /** Extra JVM arguments of the agent's children, space-separated, e.g. -Dbench.agentJvmArgs=-Xint */
   private static final String AGENT_JVM_ARGS = System.getProperty("bench.agentJvmArgs", "");
 
   private JdkClientBench() {}

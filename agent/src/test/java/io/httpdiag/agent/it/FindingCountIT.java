@@ -51,7 +51,7 @@ class FindingCountIT {
 
   /** The line of RepeatedFinding marked {@code // REPEATED:}. */
   static int line() throws Exception {
-    List<String> lines = Files.readAllLines(Paths.get("src/test/java/io/httpdiag/agent/testapp/RepeatedFinding.java"));
+    List<String> lines = Files.readAllLines(Paths.get(System.getProperty("httpdiag.test.sources", "src/test/java"), "io/httpdiag/agent/testapp/RepeatedFinding.java"));
     for (int i = 0; i < lines.size(); i++) if (lines.get(i).contains("// REPEATED:")) return i + 1;
     throw new AssertionError("no // REPEATED: line");
   }

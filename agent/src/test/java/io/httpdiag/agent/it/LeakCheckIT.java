@@ -31,7 +31,7 @@ class LeakCheckIT {
   static final String JDK17 = "/usr/lib/jvm/java-17-openjdk-amd64/bin/java";
   static final String JDK25 = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java";
   static final String RUNNER = "io.httpdiag.agent.testapp.LeakCheckRunner";
-  static final String SAMPLES_DIR = "src/test/java/io/httpdiag/junit/samples/";
+  static final String SAMPLES_DIR = System.getProperty("httpdiag.test.sources", "src/test/java") + "/io/httpdiag/junit/samples/";
 
   @TestFactory
   List<DynamicTest> leakyTestsFailWithTheirDiagnosisAndCleanOnesPass() {
