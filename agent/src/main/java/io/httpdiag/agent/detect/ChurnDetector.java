@@ -118,9 +118,9 @@ final class ChurnDetector implements Detectors.Detector {
     List<String> details = new ArrayList<>();
     details.add("usual causes: a client or transport built per request, bodies not read to the end, "
         + "an idle pool smaller than the concurrency, or the server closing connections");
-    if (Fixes.Transport.of(x) == Fixes.Transport.JDK) {
+    if (io.httpdiag.agent.runtime.Ids.isJdk(x.id)) {
       configuredAt(details, "HttpClient built at", jdkClientSites, Integer.MAX_VALUE, false);
-    } else {
+    } else if (io.httpdiag.agent.runtime.Ids.isCore(x.id)) {
       configuredAt(details, "Transport built at", transportSites, Integer.MAX_VALUE, true);
     }
     return details.toArray(new String[0]);

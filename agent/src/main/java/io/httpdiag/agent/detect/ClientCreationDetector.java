@@ -2,13 +2,14 @@ package io.httpdiag.agent.detect;
 
 import io.httpdiag.agent.runtime.Finding;
 import io.httpdiag.agent.runtime.Findings;
+import io.httpdiag.agent.runtime.HttpLibrary;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Clients built per request: a call site that builds {@value #THRESHOLD} or more core-transport
- * Transports (each has its own pool) or JDK HttpClients (each has its own pool and selector
- * thread) within {@value #WINDOW_SECONDS} s. Clients are cheap in core-transport (they share the
+ * Transports (each has its own pool), JDK HttpClients (each has its own pool and selector
+ * thread) or other libraries' clients ({@link HttpLibrary#clientComponent()}) within {@value #WINDOW_SECONDS} s. Clients are cheap in core-transport (they share the
  * default Transport), so only Transports count there. At most {@value #MAX_SITES} call sites are
  * tracked. And JDK HttpClients (21+) that became unreachable without {@code close()}: reported
  * once collected, with the line that built them (one aggregate per call site).
@@ -22,7 +23,9 @@ final class ClientCreationDetector implements Detectors.Detector {
   @Override
   public void configured(String component, String callSite, long... settings) {
     boolean transport = component.equals("transport");
-    if (!transport && !component.equals("jdkClient")) return;
+    HttpLibrary library = transport ? HttpLibrary.CORE
+        : component.equals("jdkClient") ? HttpLibrary.JDK : HttpLibrary.ofClientComponent(component);
+    if (library == null) return;
     ArrayDeque<Long> times = sites.get(callSite);
     if (times == null) {
       if (sites.size() >= MAX_SITES) return;
@@ -39,14 +42,17 @@ final class ClientCreationDetector implements Detectors.Detector {
       span = now - times.peekFirst();
     }
     if (recent < THRESHOLD) return;
-    String what = transport ? "Transport" : "HttpClient";
-    String cost = transport ? "each has its own connection pool, so no connection is ever reused"
-        : "each has its own connection pool and a SelectorManager thread (" + selectorThreads() + " alive now)";
+    String what = library.clientType;
+    String cost = library == HttpLibrary.JDK
+        ? "each has its own connection pool and a SelectorManager thread (" + selectorThreads() + " alive now)"
+        : library == HttpLibrary.OKHTTP ? "each has its own connection pool and dispatcher threads, so no connection is "
+            + "ever reused"
+        : "each has its own connection pool, so no connection is ever reused";
     Findings.report(new Finding(Finding.Kind.CLIENT_PER_REQUEST, null,
         "a new " + what + " is built again and again at one call site: " + recent + " within "
             + Format.duration(span) + "; " + cost,
         "built at", callSite, null,
-        Fixes.of(Finding.Kind.CLIENT_PER_REQUEST, transport ? Fixes.Transport.CORE : Fixes.Transport.JDK),
+        Fixes.of(Finding.Kind.CLIENT_PER_REQUEST, library),
         null));
   }
 
@@ -54,10 +60,22 @@ final class ClientCreationDetector implements Detectors.Detector {
   public void client(String client, String event, String... kv) {
     if (!event.equals("clientUnreachable")) return;
     String site = null;
+    HttpLibrary library = HttpLibrary.JDK;
     for (int i = 0; i + 1 < kv.length; i += 2) {
       if (kv[i].equals("builtAt")) site = kv[i + 1];
+      if (kv[i].equals("library")) {
+        HttpLibrary l = HttpLibrary.ofClientComponent(kv[i + 1] + "Client");
+        if (l != null) library = l;
+      }
     }
     if (site == null) return;
+    if (library != HttpLibrary.JDK) {
+      Findings.report(new Finding(Finding.Kind.CLIENT_NOT_CLOSED, null,
+          library.clientType + " " + client + " became unreachable without close(): its pooled connections stayed "
+              + "open until the garbage collector reclaimed it",
+          "built at", site, null, Fixes.of(Finding.Kind.CLIENT_NOT_CLOSED, library), null));
+      return;
+    }
     Findings.report(new Finding(Finding.Kind.CLIENT_NOT_CLOSED, null,
         "HttpClient " + client + " became unreachable without close(): its SelectorManager thread and pooled "
             + "connections stayed alive until the garbage collector reclaimed it (" + selectorThreads()

@@ -32,7 +32,10 @@ public final class Detectors implements Sink {
     this.beforeSweep = beforeSweep;
     if (config.detectBody) detectors.add(new BodyDetector(config.bodyLeakAfterNanos));
     if (config.detectTimeouts) detectors.add(new TimeoutDetector(config.stuckAfterNanos));
-    if (config.detectChurn) detectors.add(new ChurnDetector());
+    if (config.detectChurn) {
+      detectors.add(new ChurnDetector());
+      detectors.add(new PoolExhaustedDetector()); // churn and exhaustion are two faces of a pool sized wrong
+    }
     if (config.detectClients) detectors.add(new ClientCreationDetector());
     if (config.detectThreads) detectors.add(new ThreadLeakDetector(config.threadLeakAfterNanos));
     if (config.detectPinned) detectors.add(new PinnedDetector(config.pinnedAfterNanos));

@@ -2,28 +2,16 @@ package io.httpdiag.agent.detect;
 
 import io.httpdiag.agent.runtime.ExchangeState;
 import io.httpdiag.agent.runtime.Finding;
-import io.httpdiag.agent.runtime.Ids;
+import io.httpdiag.agent.runtime.HttpLibrary;
 
 /**
- * The fix of every finding kind, in the words of the transport it was found on: a JDK HttpClient
+ * The fix of every finding kind, in the words of the library it was found on: a JDK HttpClient
  * user is never told about core-transport's builders, nor the other way round. Kinds that occur on
  * one transport only (a handler is core-transport's, {@code close()} of a client is the JDK's) have
- * one text that names no transport.
+ * one text that names no transport. The other libraries' texts live in one class each
+ * ({@link OkHttpFixes}, {@link Apache5Fixes}, {@link Apache4Fixes}, {@link UrlConnectionFixes}).
  */
 final class Fixes {
-  /** Which transport a finding was seen on. */
-  enum Transport {
-    CORE, JDK;
-
-    static Transport of(ExchangeState x) {
-      return Ids.isJdk(x.id) ? JDK : CORE;
-    }
-
-    /** "jdkClient" is the JDK's; "transport", "server" and "client" are core-transport's. */
-    static Transport ofComponent(String component) {
-      return component.startsWith("jdk") ? JDK : CORE;
-    }
-  }
 
   static final String STUCK_HANDLER =
       "bound the handler's work: give its own calls timeouts, or wrap it in Middleware.timeout(...)";
@@ -40,9 +28,16 @@ final class Fixes {
 
   private Fixes() {}
 
-  /** The fix for {@code kind} found on {@code t}; never null nor empty. */
-  static String of(Finding.Kind kind, Transport t) {
-    boolean jdk = t == Transport.JDK;
+  /** The fix for {@code kind} found on {@code library}; never null nor empty. */
+  static String of(Finding.Kind kind, HttpLibrary library) {
+    switch (library) {
+      case OKHTTP: return OkHttpFixes.of(kind);
+      case APACHE5: return Apache5Fixes.of(kind);
+      case APACHE4: return Apache4Fixes.of(kind);
+      case URLCONNECTION: return UrlConnectionFixes.of(kind);
+      default: break;
+    }
+    boolean jdk = library == HttpLibrary.JDK;
     switch (kind) {
       case BODY_NOT_CLOSED:
         return jdk ? "close the body stream (try-with-resources on response.body()) or read it to the end, or use a "
@@ -80,12 +75,17 @@ final class Fixes {
         return jdk ? THREAD_LEAK_CLIENT : THREAD_LEAK_HANDLER;
       case VIRTUAL_THREAD_PINNED:
         return PINNED;
+      case POOL_EXHAUSTED:
+        return jdk ? "the JDK HttpClient does not limit connections per host over HTTP/1.1; over HTTP/2 streams wait "
+            + "for the server's concurrent-stream limit: spread the load or lower the concurrency"
+            : "raise the limit to the concurrency the host must serve: Transport.builder().maxConnsPerHost(n), and "
+            + "read every body to the end so connections come back sooner";
       default:
         throw new IllegalArgumentException("no fix for " + kind); // a new kind needs its fix here
     }
   }
 
   static String of(Finding.Kind kind, ExchangeState x) {
-    return of(kind, Transport.of(x));
+    return of(kind, HttpLibrary.of(x.id));
   }
 }

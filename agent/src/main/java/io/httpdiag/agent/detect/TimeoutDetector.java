@@ -4,6 +4,7 @@ import io.httpdiag.agent.runtime.CallSite;
 import io.httpdiag.agent.runtime.ExchangeState;
 import io.httpdiag.agent.runtime.Finding;
 import io.httpdiag.agent.runtime.Findings;
+import io.httpdiag.agent.runtime.HttpLibrary;
 import io.httpdiag.agent.runtime.Ids;
 import io.httpdiag.agent.runtime.Step;
 import java.util.ArrayList;
@@ -53,8 +54,16 @@ final class TimeoutDetector implements Detectors.Detector {
               "HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))", null));
         }
         break;
-      default:
+      default: {
+        HttpLibrary library = HttpLibrary.ofClientComponent(component);
+        if (library != null && s.length > 0 && s[0] == 0) {
+          Findings.report(new Finding(Finding.Kind.MISSING_TIMEOUT, null,
+              library.clientType + " (" + library.displayName + ") without a connect timeout: connecting to an "
+                  + "unreachable host waits for the operating system (minutes)",
+              "built at", callSite, null, Fixes.of(Finding.Kind.MISSING_TIMEOUT, library), null));
+        }
         break;
+      }
     }
   }
 
@@ -126,9 +135,14 @@ final class TimeoutDetector implements Detectors.Detector {
     return stack[0].replaceFirst("^.*/", "");
   }
 
-  /** core-transport passes the time allowed (0 = none); the JDK client its request timeout (-1 = none). */
+  /**
+   * core-transport passes the time allowed (0 = none); the JDK client its request timeout (-1 = none);
+   * the other libraries a call timeout and a read timeout (0 or -1 = none). A read timeout bounds each
+   * wait for the server, so a stalled server cannot hold the thread forever (a trickling one still can:
+   * that is what a call timeout adds, and why it is the fix).
+   */
   static boolean hasDeadline(ExchangeState x) {
-    return x.deadlineNanos != 0 || x.requestTimeoutNanos > 0;
+    return x.deadlineNanos != 0 || x.requestTimeoutNanos > 0 || x.readTimeoutNanos > 0;
   }
 
   private static String phase(ExchangeState x) {

@@ -38,7 +38,10 @@ final class LifecycleLog {
     if (step == Step.GET_CONN) {
       l.event(step.label, elapsed).text(x.method + " " + x.url + " getConn " + x.hostPort, null)
           .json("method", x.method).json("url", x.url).json("hostPort", x.hostPort);
-      if (Ids.isJdk(x.id)) l.timeout("requestTimeout", x.requestTimeoutNanos).timeout("connectTimeout", x.connectTimeoutNanos);
+      if (!Ids.isCore(x.id)) {
+        l.timeout("requestTimeout", x.requestTimeoutNanos).timeout("connectTimeout", x.connectTimeoutNanos);
+        if (!Ids.isJdk(x.id)) l.timeout("readTimeout", x.readTimeoutNanos);
+      }
       out.append(l.end());
       return;
     }
@@ -51,6 +54,10 @@ final class LifecycleLog {
     }
     l.elapsed(elapsed).event(step.label, elapsed);
     switch (step) {
+      case POOL_WAIT:
+        l.num("waitedMs", x.poolWaitNanos / 1_000_000).num("limit", x.poolLimit).num("leased", x.poolLeased)
+            .num("pending", x.poolPending).kvIf("setting", x.poolLimitSetting);
+        break;
       case DNS_START: l.kv("host", x.dnsHost); break;
       case DNS_DONE: l.kv("addrs", x.dnsAddresses).kvIf("error", x.error); break;
       case CONNECT_START: l.kv("addr", x.connectAddress); break;
@@ -185,7 +192,7 @@ final class LifecycleLog {
     Line exchange(ExchangeState x) {
       if (json) {
         sb.append("{\"httpdiag\":\"").append(x.server ? "server" : "client").append("\",\"exchange\":");
-        if (Ids.isJdk(x.id)) sb.append('"').append(Ids.exchange(x.id)).append('"'); else sb.append(x.id);
+        if (!Ids.isCore(x.id)) sb.append('"').append(Ids.exchange(x.id)).append('"'); else sb.append(x.id);
       } else {
         sb.append("httpdiag #").append(Ids.exchange(x.id));
         if (x.server) sb.append(" server");
@@ -277,7 +284,7 @@ final class LifecycleLog {
 
     /** A configured timeout: {@code requestTimeout=5000ms} or {@code requestTimeout=none}. */
     Line timeout(String key, long nanos) {
-      if (nanos < 0) return kv(key, "none");
+      if (nanos <= 0) return kv(key, "none"); // -1 (JDK) and 0 (the other libraries) both mean none
       if (json) {
         sb.append(",\"").append(key).append("Ms\":").append(nanos / 1_000_000);
       } else {

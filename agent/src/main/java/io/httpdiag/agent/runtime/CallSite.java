@@ -105,11 +105,18 @@ public final class CallSite {
     return internal(dot < 0 ? qualified : qualified.substring(0, dot));
   }
 
-  /** Frames that are not the user's: the JDK, ByteBuddy, the agent's own packages, core-transport. */
+  /**
+   * Frames that are not the user's: the JDK, ByteBuddy, the agent's own packages, core-transport and
+   * the other instrumented HTTP libraries.
+   */
   static boolean internal(String className) {
     if (className.startsWith("java.") || className.startsWith("javax.") || className.startsWith("jdk.")
         || className.startsWith("sun.") || className.startsWith("com.sun.") || className.startsWith("net.bytebuddy.")) {
       return true;
+    }
+    if (className.startsWith("okhttp3.") || className.startsWith("okio.") || className.startsWith("kotlin.")
+        || className.startsWith("org.apache.hc.") || className.startsWith("org.apache.http.")) {
+      return true; // the instrumented HTTP libraries themselves (OkHttp, Apache HttpClient 5 and 4)
     }
     if (!className.startsWith("io.httpdiag.")) return false;
     int dot = className.lastIndexOf('.');

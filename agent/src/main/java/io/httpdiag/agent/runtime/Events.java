@@ -99,8 +99,24 @@ public final class Events {
     startClient(exchangeId, method, url, 0, true, requestTimeoutNanos, connectTimeoutNanos);
   }
 
-  private static void startClient(long exchangeId, String method, String url, long deadlineNanos, boolean jdk,
+  /**
+   * An exchange of another library ({@link HttpLibrary}; the id is in its range) starts on the calling
+   * thread. Timeouts in nanoseconds as configured, 0 or -1 when none: {@code callTimeoutNanos} bounds
+   * the whole exchange, {@code connectTimeoutNanos} the dial, {@code readTimeoutNanos} each read.
+   */
+  public static void libraryExchangeStart(long exchangeId, String method, String url, long callTimeoutNanos,
+      long connectTimeoutNanos, long readTimeoutNanos) {
+    startClient(exchangeId, method, url, 0, true, callTimeoutNanos, connectTimeoutNanos, readTimeoutNanos);
+  }
+
+  private static void startClient(long exchangeId, String method, String url, long deadlineNanos, boolean timeouts,
       long requestTimeoutNanos, long connectTimeoutNanos) {
+    startClient(exchangeId, method, url, deadlineNanos, timeouts, requestTimeoutNanos, connectTimeoutNanos, -1);
+  }
+
+  /** {@code timeouts}: the exchange has timeouts of its own (a library other than core-transport's deadline). */
+  private static void startClient(long exchangeId, String method, String url, long deadlineNanos,
+      boolean timeouts, long requestTimeoutNanos, long connectTimeoutNanos, long readTimeoutNanos) {
     if (!enabled) return;
     long now = System.nanoTime();
     if (exchanges.size() >= maxExchanges) {
@@ -113,9 +129,10 @@ public final class Events {
     x.deadlineNanos = deadlineNanos;
     x.callSite = CallSite.sampled();
     x.thread = Thread.currentThread();
-    if (jdk) {
+    if (timeouts) {
       x.requestTimeoutNanos = requestTimeoutNanos;
       x.connectTimeoutNanos = connectTimeoutNanos;
+      x.readTimeoutNanos = readTimeoutNanos;
     }
     exchanges.put(exchangeId, x);
     x.threadScope = ThreadTracker.clientStart(exchangeId, x.method, x.url);
@@ -129,6 +146,25 @@ public final class Events {
     x.getConnAt = System.nanoTime();
     x.hostPort = hostPort;
     sink.step(x, Step.GET_CONN, x.getConnAt);
+  }
+
+  /**
+   * The exchange waited {@code waitNanos} for a connection because its pool was at its limit:
+   * {@code limit} connections per route or host ({@code limitSetting} names the setting that raises it,
+   * in the library's words), {@code leased} of them in use and {@code pending} requests waiting when
+   * it asked (-1: unknown). Call it when the library hands the connection over (or gives up waiting),
+   * only when the pool's limit made it wait.
+   */
+  public static void poolWait(long exchangeId, long waitNanos, int limit, int leased, int pending,
+      String limitSetting) {
+    ExchangeState x = find(exchangeId);
+    if (x == null) return;
+    x.poolWaitNanos = waitNanos;
+    x.poolLimit = limit;
+    x.poolLeased = leased;
+    x.poolPending = pending;
+    x.poolLimitSetting = limitSetting;
+    sink.step(x, Step.POOL_WAIT, System.nanoTime());
   }
 
   public static void dnsStart(long exchangeId, String host) {

@@ -39,8 +39,17 @@ public final class ExchangeState {
   public String closedBy, putIdleResult, canceledWhere, timeoutKind;
   public long deadlineNanos;
 
-  // JDK HttpClient: timeouts configured (-1: none), redirects and retries inside one logical exchange
-  public long requestTimeoutNanos = -1, connectTimeoutNanos = -1;
+  // JDK HttpClient and the other libraries: timeouts configured (-1 or 0: none; readTimeout bounds each
+  // read, not the exchange), redirects and retries inside one logical exchange
+  public long requestTimeoutNanos = -1, connectTimeoutNanos = -1, readTimeoutNanos = -1;
+  /**
+   * The exchange waited for a connection because its pool was at its limit ({@link Step#POOL_WAIT}):
+   * how long (-1: it did not), the limit that applied, connections leased and requests waiting then
+   * (-1: unknown), and the setting that raises the limit, in the library's words.
+   */
+  public long poolWaitNanos = -1;
+  public int poolLimit = -1, poolLeased = -1, poolPending = -1;
+  public String poolLimitSetting;
   public int redirects, retries;
   public String attemptKind;
 

@@ -18,6 +18,8 @@ public final class Finding {
     MISSING_TIMEOUT("RISK"),
     STUCK_EXCHANGE("STUCK"),
     POOL_CHURN("CHURN"),
+    /** Requests waited for a connection because the pool's per-route (per-host) or total limit was reached. */
+    POOL_EXHAUSTED("EXHAUSTED"),
     THREAD_LEAK("LEAK"),
     VIRTUAL_THREAD_PINNED("PINNED");
 

@@ -1,36 +1,44 @@
 package io.httpdiag.agent.runtime;
 
 /**
- * Exchange and connection ids of the JDK HttpClient live in their own range, so they cannot collide
- * with core-transport's (which core-transport allocates itself from 1): {@link #JDK_BASE} + n. They
- * print as {@code #j7} and {@code jc3}; core-transport's as {@code #7} and {@code c3}.
+ * Exchange and connection ids: each {@link HttpLibrary} has its own range, so ids of different
+ * libraries cannot collide. They print as {@code #j7} / {@code jc3} (JDK HttpClient), {@code #ok7} /
+ * {@code okc3} (OkHttp)...; core-transport's as {@code #7} and {@code c3}.
  */
 public final class Ids {
-  public static final long JDK_BASE = 1L << 48;
+  /** The JDK HttpClient's range (kept for the JDK library's id allocation). */
+  public static final long JDK_BASE = HttpLibrary.JDK.base;
 
   private Ids() {}
 
   public static boolean isJdk(long id) {
-    return id >= JDK_BASE;
+    return HttpLibrary.of(id) == HttpLibrary.JDK;
   }
 
-  /** The number users see: n for both transports. */
+  /** Whether the id is core-transport's (its log shows plain numbers). */
+  public static boolean isCore(long id) {
+    return HttpLibrary.of(id) == HttpLibrary.CORE;
+  }
+
+  /** The number users see: n, whatever the library. */
   public static long local(long id) {
-    return isJdk(id) ? id - JDK_BASE : id;
+    return id - HttpLibrary.of(id).base;
   }
 
-  /** {@code j7} or {@code 7}. */
+  /** {@code j7}, {@code ok7} or {@code 7}. */
   public static String exchange(long id) {
-    return isJdk(id) ? "j" + (id - JDK_BASE) : Long.toString(id);
+    HttpLibrary l = HttpLibrary.of(id);
+    return l == HttpLibrary.CORE ? Long.toString(id) : l.exchangePrefix + (id - l.base);
   }
 
-  /** {@code jc3} or {@code c3}. */
+  /** {@code jc3}, {@code okc3} or {@code c3}. */
   public static String connection(long id) {
-    return isJdk(id) ? "jc" + (id - JDK_BASE) : "c" + id;
+    HttpLibrary l = HttpLibrary.of(id);
+    return l.connectionPrefix + (id - l.base);
   }
 
-  /** Which client produced the id: "jdk" or "core". */
+  /** Which client produced the id: its {@link HttpLibrary#label} ("jdk", "core", "okhttp"...). */
   public static String client(long id) {
-    return isJdk(id) ? "jdk" : "core";
+    return HttpLibrary.of(id).label;
   }
 }

@@ -4,6 +4,8 @@ package io.httpdiag.agent.runtime;
 public enum Step {
   EXCHANGE_START("exchangeStart"),
   GET_CONN("getConn"),
+  /** The exchange waited for its pool (at its limit) to hand out a connection; see {@link ExchangeState#poolWaitNanos}. */
+  POOL_WAIT("poolWait"),
   DNS_START("dnsStart"),
   DNS_DONE("dnsDone"),
   CONNECT_START("connectStart"),

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.httpdiag.agent.runtime.ExchangeState;
 import io.httpdiag.agent.runtime.Finding;
 import io.httpdiag.agent.runtime.Findings;
-import io.httpdiag.agent.runtime.Ids;
+import io.httpdiag.agent.runtime.HttpLibrary;
 import io.httpdiag.agent.runtime.Step;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,7 +31,7 @@ class FixesTest {
   @Test
   void everyKindHasAFixInTheWordsOfEachTransportOnly() {
     for (Finding.Kind kind : Finding.Kind.values()) {
-      for (Fixes.Transport t : Fixes.Transport.values()) {
+      for (HttpLibrary t : HttpLibrary.values()) {
         String fix = Fixes.of(kind, t);
         assertNotNull(fix, kind + " on " + t);
         assertFalse(fix.isBlank(), kind + " on " + t);
@@ -42,9 +42,9 @@ class FixesTest {
 
   @Test
   void findingsFromTheDetectorsCarryTheirTransportsFix() {
-    for (Fixes.Transport t : Fixes.Transport.values()) {
+    for (HttpLibrary t : HttpLibrary.values()) {
       Findings.clear();
-      long base = t == Fixes.Transport.JDK ? Ids.JDK_BASE : 0;
+      long base = t.base;
       TimeoutDetector timeouts = new TimeoutDetector(30 * SECOND);
       ExchangeState noDeadline = exchange(base + 1, "a.A.noDeadline(A.java:1)");
       timeouts.step(noDeadline, Step.EXCHANGE_START, 1);
@@ -60,7 +60,7 @@ class FixesTest {
       bodies.end(open);
       ExchangeState early = exchange(base + 3, "a.A.early(A.java:3)");
       early.bodyEnded = true;
-      early.closedBy = t == Fixes.Transport.JDK ? "closeBeforeEof" : "close";
+      early.closedBy = t == HttpLibrary.JDK ? "closeBeforeEof" : "close";
       early.putIdleResult = "undrained";
       bodies.end(early);
 
@@ -89,16 +89,32 @@ class FixesTest {
     new TimeoutDetector(30 * SECOND).configured("jdkClient", "a.A.build(A.java:1)", 0);
     ClientCreationDetector clients = new ClientCreationDetector();
     for (int i = 0; i < ClientCreationDetector.THRESHOLD; i++) clients.configured("jdkClient", "a.A.build(A.java:1)", 0);
-    for (Finding f : Findings.all()) assertSpeaksOf(Fixes.Transport.JDK, f.fix(), f.text());
+    for (Finding f : Findings.all()) assertSpeaksOf(HttpLibrary.JDK, f.fix(), f.text());
     Findings.clear();
     new TimeoutDetector(30 * SECOND).configured("transport", "a.A.build(A.java:2)", 0);
     for (int i = 0; i < ClientCreationDetector.THRESHOLD; i++) clients.configured("transport", "a.A.build(A.java:2)", 0);
     assertEquals(2, Findings.all().size());
-    for (Finding f : Findings.all()) assertSpeaksOf(Fixes.Transport.CORE, f.fix(), f.text());
+    for (Finding f : Findings.all()) assertSpeaksOf(HttpLibrary.CORE, f.fix(), f.text());
   }
 
-  private static void assertSpeaksOf(Fixes.Transport t, String fix, String what) {
-    for (String w : t == Fixes.Transport.JDK ? CORE_WORDS : JDK_WORDS) {
+  @Test
+  void otherLibrariesClientsAreJudgedInTheirOwnTerms() {
+    ClientCreationDetector clients = new ClientCreationDetector();
+    new TimeoutDetector(30 * SECOND).configured("okhttpClient", "a.A.build(A.java:3)", 0, 0, 0);
+    for (int i = 0; i < ClientCreationDetector.THRESHOLD; i++) {
+      clients.configured("apache5Client", "a.A.build(A.java:4)", 0, 0, 0);
+    }
+    List<Finding> all = Findings.all();
+    assertEquals(2, all.size());
+    assertTrue(all.get(0).text().contains("OkHttpClient") && all.get(0).fix().contains("OkHttpClient"), all.get(0).text());
+    assertTrue(all.get(1).text().contains("CloseableHttpClient") && all.get(1).fix().contains("HttpClients.custom()"),
+        all.get(1).text());
+    for (Finding f : all) assertSpeaksOf(HttpLibrary.OKHTTP, f.fix(), f.text());
+  }
+
+  /** core-transport's words never appear in another library's fix; the JDK's never in core-transport's. */
+  private static void assertSpeaksOf(HttpLibrary t, String fix, String what) {
+    for (String w : t == HttpLibrary.CORE ? JDK_WORDS : CORE_WORDS) {
       assertFalse(fix.contains(w), what + ": a " + t + " fix names '" + w + "': " + fix);
     }
   }
