@@ -184,6 +184,7 @@ final class JfrReporter {
   private static void emitPoolStats() {
     for (PoolStats.Host h : Events.pool().hosts()) {
       PoolStatsEvent e = new PoolStatsEvent();
+      e.client = h.library.label;
       e.host = h.hostPort;
       e.idle = h.idle.get();
       e.inUse = h.inUse.get();

@@ -12,12 +12,14 @@ import jdk.jfr.StackTrace;
 @Name(PoolStatsEvent.NAME)
 @Label("HTTP Pool Statistics")
 @Category({"HTTP Diagnostics", "Client"})
-@Description("Client connection pool per host: idle and in-use connections, dials, reuses, discards by reason")
+@Description("Client connection pool per library and host: idle and in-use connections, dials, reuses, discards by reason")
 @StackTrace(false)
 @Period("5 s")
 public final class PoolStatsEvent extends Event {
   public static final String NAME = "httpdiag.PoolStats";
 
+  @Label("Client") @Description("The library whose pool this is: core, jdk, okhttp, apache5, apache4, urlconnection")
+  public String client;
   @Label("Host") @Description("host:port") public String host;
   @Label("Idle") public long idle;
   @Label("In Use") public long inUse;

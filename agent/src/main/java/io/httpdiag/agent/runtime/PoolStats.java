@@ -6,8 +6,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Client connection pool counters per host, derived from getConn/gotConn/putIdleConn/clientConnClosed:
- * idle and in-use gauges, dials, reuses, discards by reason. Bounded: at most {@link #MAX_HOSTS}
+ * Client connection pool counters per library and host (the library is the connection id's range,
+ * {@link HttpLibrary#of}: an OkHttp pool and a JDK HttpClient pool to one host are different pools), derived from getConn/gotConn/putIdleConn/clientConnClosed:
+ * idle and in-use gauges, dials, reuses, discards by reason. Bounded: at most {@link #MAX_HOSTS} per library
  * hosts and {@link #MAX_CONNECTIONS} tracked connections; beyond that events are counted as dropped.
  * Connections that predate an attach are unknown and not counted. Thread-safe.
  */
@@ -21,11 +22,17 @@ public final class PoolStats {
 
   private static final int IDLE = 1, IN_USE = 2;
 
-  private final ConcurrentHashMap<String, Host> hosts = new ConcurrentHashMap<>();
+  /** Indexed by {@link HttpLibrary#ordinal()}: one map per library, so a lookup allocates no key. */
+  @SuppressWarnings("unchecked")
+  private final ConcurrentHashMap<String, Host>[] hosts = new ConcurrentHashMap[HttpLibrary.values().length];
+  {
+    for (int i = 0; i < hosts.length; i++) hosts[i] = new ConcurrentHashMap<>();
+  }
   private final ConcurrentHashMap<Long, Conn> conns = new ConcurrentHashMap<>();
 
-  /** Counters of one host:port. */
+  /** Counters of one library's pool(s) to one host:port. */
   public static final class Host {
+    public final HttpLibrary library;
     public final String hostPort;
     public final AtomicLong idle = new AtomicLong();
     public final AtomicLong inUse = new AtomicLong();
@@ -34,7 +41,8 @@ public final class PoolStats {
     /** Indexed like {@link #REASONS}. */
     public final AtomicLongArray discards = new AtomicLongArray(REASONS.length);
 
-    Host(String hostPort) {
+    Host(HttpLibrary library, String hostPort) {
+      this.library = library;
       this.hostPort = hostPort;
     }
 
@@ -53,17 +61,26 @@ public final class PoolStats {
     }
   }
 
+  /** Every library's hosts (a new list). */
   public Collection<Host> hosts() {
-    return hosts.values();
+    java.util.List<Host> all = new java.util.ArrayList<>();
+    for (ConcurrentHashMap<String, Host> m : hosts) all.addAll(m.values());
+    return all;
   }
 
+  /** core-transport's counters for {@code hostPort}, or null. */
   public Host host(String hostPort) {
-    return hostPort == null ? null : hosts.get(hostPort);
+    return host(HttpLibrary.CORE, hostPort);
+  }
+
+  /** {@code library}'s counters for {@code hostPort}, or null. */
+  public Host host(HttpLibrary library, String hostPort) {
+    return hostPort == null ? null : hosts[library.ordinal()].get(hostPort);
   }
 
   /** A new connection to {@code hostPort} was dialed. */
   void dialed(long connectionId, String hostPort) {
-    Host h = hostFor(hostPort);
+    Host h = hostFor(connectionId, hostPort);
     if (h == null) return;
     h.dials.incrementAndGet();
     connFor(connectionId, h);
@@ -74,7 +91,7 @@ public final class PoolStats {
    * still waiting for its putIdleConn (which will not come now), or 0.
    */
   long gotConn(long connectionId, String hostPort, boolean reused) {
-    Host h = hostFor(hostPort);
+    Host h = hostFor(connectionId, hostPort);
     if (h == null) return 0;
     if (reused) h.reuses.incrementAndGet();
     Conn c = connFor(connectionId, h);
@@ -138,15 +155,18 @@ public final class PoolStats {
     return REASONS.length - 1;
   }
 
-  private Host hostFor(String hostPort) {
+  /** The counters of the library that owns {@code connectionId}, for {@code hostPort}. */
+  private Host hostFor(long connectionId, String hostPort) {
     if (hostPort == null) return null;
-    Host h = hosts.get(hostPort);
+    HttpLibrary library = HttpLibrary.of(connectionId);
+    ConcurrentHashMap<String, Host> m = hosts[library.ordinal()];
+    Host h = m.get(hostPort);
     if (h != null) return h;
-    if (hosts.size() >= MAX_HOSTS) {
+    if (m.size() >= MAX_HOSTS) {
       Counters.droppedConnections.incrementAndGet();
       return null;
     }
-    return hosts.computeIfAbsent(hostPort, Host::new);
+    return m.computeIfAbsent(hostPort, k -> new Host(library, k));
   }
 
   private Conn connFor(long connectionId, Host h) {
