@@ -6,10 +6,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Client connection pool counters per library and host (the library is the connection id's range,
- * {@link HttpLibrary#of}: an OkHttp pool and a JDK HttpClient pool to one host are different pools), derived from getConn/gotConn/putIdleConn/clientConnClosed:
- * idle and in-use gauges, dials, reuses, discards by reason. Bounded: at most {@link #MAX_HOSTS} per library
- * hosts and {@link #MAX_CONNECTIONS} tracked connections; beyond that events are counted as dropped.
+ * Client connection pool counters per library and host, derived from getConn/gotConn/putIdleConn/
+ * clientConnClosed: idle and in-use gauges, dials, reuses, discards by reason. The library is the
+ * connection id's range ({@link HttpLibrary#of}): an OkHttp pool and a JDK HttpClient pool to one host
+ * are two pools. Bounded: at most {@link #MAX_HOSTS} hosts per library and {@link #MAX_CONNECTIONS}
+ * tracked connections; beyond that events are counted as dropped.
  * Connections that predate an attach are unknown and not counted. Thread-safe.
  */
 public final class PoolStats {
