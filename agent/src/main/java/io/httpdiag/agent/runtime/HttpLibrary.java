@@ -1,7 +1,7 @@
 package io.httpdiag.agent.runtime;
 
 /**
- * Which HTTP library an exchange or connection id belongs to. Each library allocates its ids in its
+ * Which HTTP library (client or server) an exchange or connection id belongs to. Each library allocates its ids in its
  * own range, {@code ordinal() << 48} + n, so ids of different libraries never collide and the id alone
  * says where it came from (core-transport allocates its own from 1, range 0). The log prints an
  * exchange as {@code #<exchangePrefix>n} and a connection as {@code <connectionPrefix>n}; JFR's
@@ -21,7 +21,11 @@ public enum HttpLibrary {
   /** Apache HttpClient 4.5: {@code #a4-7}, {@code a4c3}. */
   APACHE4("apache4", "a4-", "a4c", "Apache HttpClient 4", "CloseableHttpClient"),
   /** The JDK's HttpURLConnection ({@code sun.net.www.protocol.http}): {@code #u7}, {@code uc3}. */
-  URLCONNECTION("urlconnection", "u", "uc", "HttpURLConnection", null);
+  URLCONNECTION("urlconnection", "u", "uc", "HttpURLConnection", null),
+  /** Embedded Tomcat (server side): {@code #t7}, {@code tc3}. */
+  TOMCAT("tomcat", "t", "tc", "Tomcat", null),
+  /** Jetty 12 (server side): {@code #je7}, {@code jec3}. */
+  JETTY("jetty", "je", "jec", "Jetty", null);
 
   private static final HttpLibrary[] ALL = values();
   private static final int SHIFT = 48;
