@@ -155,6 +155,9 @@ public final class ThreadTracker {
         if (h == null) return;
       }
       if (t instanceof ForkJoinWorkerThread) return; // common pool workers, virtual-thread carriers
+      // JDK 19+: a ForkJoinPool's timer thread (the common pool's serves CompletableFuture.orTimeout),
+      // started lazily by the first delayed task: the pool's, like its workers
+      if (t.getClass().getName().equals("java.util.concurrent.DelayScheduler")) return;
       synchronized (h) {
         for (Started s : h.started) {
           if (s.thread.get() == t) return; // start() delegating to start(container): once is enough
@@ -192,9 +195,15 @@ public final class ThreadTracker {
     return true;
   }
 
+  /**
+   * Frames whose threads are not the application's: the transports' own, and the JDK's shared timer of
+   * {@code CompletableFuture.orTimeout}/{@code completeOnTimeout} (JDK 17-18: one JVM-wide thread,
+   * started by the first delayed task, e.g. a client library's read timeout during a request).
+   */
   private static boolean transport(String cls) {
     return cls.startsWith("io.httpdiag.http.") || cls.startsWith("jdk.internal.net.http.")
-        || cls.startsWith("java.net.http.") || cls.startsWith("sun.net.");
+        || cls.startsWith("java.net.http.") || cls.startsWith("sun.net.")
+        || cls.equals("java.util.concurrent.CompletableFuture$Delayer");
   }
 
   /** {@code s} or its innermost enclosing scope that has not ended. */

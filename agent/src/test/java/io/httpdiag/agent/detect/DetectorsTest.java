@@ -116,6 +116,11 @@ class DetectorsTest {
     assertFalse(notTheApplications("java.lang.VirtualThread", "java.lang.ThreadBuilders$VirtualThreadBuilder",
         "jdk.internal.reflect.DirectMethodHandleAccessor", "java.lang.reflect.Method", "com.acme.Worker"));
     assertFalse(notTheApplications("java.lang.Thread", "java.util.concurrent.ThreadPoolExecutor", "com.acme.Pool"));
+    // JDK 17's CompletableFuture timer, started lazily by a library's orTimeout during a request: the JDK's
+    assertTrue(notTheApplications("java.lang.Thread", "java.util.concurrent.ThreadPoolExecutor",
+        "java.util.concurrent.ScheduledThreadPoolExecutor", "java.util.concurrent.CompletableFuture$Delayer",
+        "java.util.concurrent.CompletableFuture", "org.springframework.http.client.JdkClientHttpRequest",
+        "com.acme.Orders"));
   }
 
   @Test
