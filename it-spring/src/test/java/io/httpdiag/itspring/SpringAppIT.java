@@ -44,6 +44,9 @@ class SpringAppIT {
   /** Libraries instrumented on other branches: hc5 (Apache HttpClient 5), huc (HttpURLConnection), okhttp. */
   static final Set<String> PENDING = Set.copyOf(Arrays.asList(
       System.getProperty("httpdiag.test.pending", "hc5,huc,okhttp").split(",")));
+  /** The child's JDK: the toolchain's (25) unless {@code -Dhttpdiag.test.java=/usr/lib/jvm/<jdk 17>/bin/java}. */
+  static final String JAVA = System.getProperty("httpdiag.test.java",
+      Paths.get(System.getProperty("java.home"), "bin", "java").toString());
   private static final Duration STARTUP = Duration.ofSeconds(60);
   /** Findings of libraries instrumented here must all be in by then; the pending ones get no longer. */
   private static final Duration FINDINGS = Duration.ofSeconds(30);
@@ -88,7 +91,7 @@ class SpringAppIT {
     log = work.resolve(tag + ".log.json");
     out = work.resolve(tag + ".out");
     Files.deleteIfExists(log);
-    List<String> command = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+    List<String> command = List.of(JAVA,
         "-javaagent:" + agentJar() + "=log.format=json,log.file=" + log + ",detect.body.after=2s",
         "-Dspring.main.banner-mode=off", "-Dlogging.level.root=WARN",
         "-cp", System.getProperty("java.class.path"), SpringApp.class.getName(),

@@ -101,7 +101,8 @@ public final class CallSite {
   /**
    * The first application frame and the framework nearest it, or, if every frame is the JDK's, ours,
    * a library's or a framework's, the first that is not the JDK's, ours or a library's (the
-   * framework's own line beats nothing). Allocates only the result.
+   * framework's own line beats nothing). Allocates the stream's iterator and the result; the frame
+   * objects are the walk's own, as before.
    */
   private static String firstUserFrame(Stream<StackWalker.StackFrame> frames) {
     StackWalker.StackFrame fallback = null;

@@ -29,8 +29,11 @@ final class Frameworks {
     if (cls.startsWith("org.springframework.")) return spring(cls);
     if (cls.startsWith("feign.") || cls.startsWith("retrofit2.")) return NAMED;
     if (cls.startsWith("reactor.")) return PLUMBING;
-    // A CGLIB subclass lives in the application's package but is generated: the line is in the class it proxies.
-    if (cls.indexOf("$$", 1) > 0 && (cls.contains("$$SpringCGLIB$$") || cls.contains("BySpringCGLIB$$"))) {
+    // Generated classes in the application's package: a CGLIB subclass (the line is in the class it proxies), and a
+    // JDK proxy of a non-public interface ($ProxyN: public ones live in jdk.proxyN), e.g. Spring's @HttpExchange clients.
+    int dollar = cls.indexOf('$');
+    if (dollar > 0 && (cls.startsWith("$Proxy", cls.lastIndexOf('.') + 1) || cls.contains("$$SpringCGLIB$$")
+        || cls.contains("BySpringCGLIB$$"))) {
       return PLUMBING;
     }
     for (String prefix : userPrefixes) {

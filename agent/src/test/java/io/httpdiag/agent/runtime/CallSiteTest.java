@@ -76,6 +76,9 @@ class CallSiteTest {
     assertEquals(Frameworks.PLUMBING, Frameworks.kind("org.springframework.aop.framework.CglibAopProxy$DynamicAdvisedInterceptor"));
     assertEquals(Frameworks.PLUMBING, Frameworks.kind("com.acme.Orders$$SpringCGLIB$$0"));
     assertEquals(Frameworks.PLUMBING, Frameworks.kind("reactor.core.publisher.BlockingSingleSubscriber"));
+    assertEquals(Frameworks.PLUMBING, Frameworks.kind("com.acme.$Proxy15"), "a JDK proxy of a non-public interface");
+    assertEquals(Frameworks.APPLICATION, Frameworks.kind("com.acme.Orders$Proxy"));
+    assertEquals(Frameworks.APPLICATION, Frameworks.kind("com.acme.Orders$1"));
   }
 
   @Test
