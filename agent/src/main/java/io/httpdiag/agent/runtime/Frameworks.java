@@ -68,10 +68,8 @@ final class Frameworks {
     if (cls.startsWith("feign.") || cls.startsWith("org.springframework.cloud.openfeign.")) return "Feign";
     if (cls.startsWith("retrofit2.")) return "Retrofit";
     if (cls.startsWith("org.springframework.web.reactive.function.client.")) return "WebClient";
-    if (cls.startsWith("org.springframework.web.client.")) {
-      if (cls.contains("RestTemplate")) return "RestTemplate";
-      if (cls.contains("RestClient")) return "RestClient";
-    }
+    // DefaultRestClient, DefaultRestClientBuilder: the interface's name (RestTemplate is already its own).
+    if (cls.startsWith("org.springframework.web.client.") && cls.contains("RestClient")) return "RestClient";
     int start = cls.lastIndexOf('.') + 1;
     int end = cls.indexOf('$', start);
     return cls.substring(start, end < 0 ? cls.length() : end);
