@@ -1,8 +1,10 @@
 package io.httpdiag.agent.runtime;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -47,6 +49,7 @@ public final class Config {
     k.put("redact.query", "all|values|off");
     k.put("max.exchanges", "an integer in 16..1000000");
     k.put("stacks", "sampled|all|off");
+    k.put("callsite.skip", "package or class-name prefixes separated by ';'");
     k.put("detect", "on|off");
     k.put("detect.body", "on|off");
     k.put("detect.timeouts", "on|off");
@@ -76,6 +79,12 @@ public final class Config {
   public final int maxExchanges;
 
   public final Stacks stacks;
+  /**
+   * More class-name prefixes whose frames are not the application's call site (an in-house HTTP
+   * wrapper), beside the built-in frameworks; the one nearest the application's frame is named after
+   * {@code via}. Empty by default.
+   */
+  public final List<String> callSiteSkip;
   /** Master switch of the detectors; each also has its own. */
   public final boolean detectBody, detectTimeouts, detectChurn, detectClients, detectThreads;
   /** A thread started by a handler and still alive this long after the handler returned is a leak. */
@@ -94,6 +103,11 @@ public final class Config {
 
   private Config(Map<String, String> v) {
     stacks = Stacks.valueOf(v.getOrDefault("stacks", "sampled").toUpperCase(Locale.ROOT));
+    List<String> skip = new ArrayList<>();
+    for (String prefix : v.getOrDefault("callsite.skip", "").split("[;,]")) {
+      if (!prefix.trim().isEmpty()) skip.add(prefix.trim());
+    }
+    callSiteSkip = Collections.unmodifiableList(skip);
     boolean detect = "on".equals(v.getOrDefault("detect", "on"));
     detectBody = detect && "on".equals(v.getOrDefault("detect.body", "on"));
     detectTimeouts = detect && "on".equals(v.getOrDefault("detect.timeouts", "on"));
@@ -144,16 +158,22 @@ public final class Config {
       }
     }
     if (agentArgs != null && !agentArgs.trim().isEmpty()) {
+      String previousKey = null;
       for (String option : agentArgs.split(",")) {
         option = option.trim();
         if (option.isEmpty()) continue;
         int eq = option.indexOf('=');
+        if (eq <= 0 && "callsite.skip".equals(previousKey)) {
+          throw new IllegalArgumentException("bad option " + printable(option)
+              + ": separate the prefixes of callsite.skip with ';' (',' separates agent options)");
+        }
         if (eq <= 0) {
           throw new IllegalArgumentException("bad option " + printable(option)
               + ": expected key=value with key one of " + String.join(", ", KEYS.keySet()));
         }
         String key = option.substring(0, eq).trim();
         values.put(key, check(key, option.substring(eq + 1).trim(), option));
+        previousKey = key;
       }
     }
     return new Config(values);
@@ -172,6 +192,10 @@ public final class Config {
         break;
       case "redact":
         ok = value.matches("[!#$%&'*+.^_`|~0-9A-Za-z;-]*");
+        break;
+      case "callsite.skip":
+        // Java names and dots; ',' too, for -Dhttpdiag.callsite.skip=a.,b. where no option separator is in the way.
+        ok = value.matches("\\s*([\\p{L}\\p{N}_$.]+\\s*([;,]\\s*|$))*");
         break;
       case "detect.threads.after":
       case "detect.body.after":
