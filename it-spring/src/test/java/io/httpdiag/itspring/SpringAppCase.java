@@ -151,10 +151,7 @@ abstract class SpringAppCase {
   static final java.util.Map<String, String> KNOWN_FALSE_POSITIVES = java.util.Map.of(
       "jdk MISSING_TIMEOUT", "a RestClient over JdkClientHttpRequestFactory.setReadTimeout: Spring enforces that timeout "
           + "itself (JdkClientHttpRequest's TimeoutHandler, completeOnTimeout on a future of its own) and never sets "
-          + "HttpRequest.timeout, so the agent sees an exchange without a deadline",
-      "jdk THREAD_LEAK", "that TimeoutHandler's completeOnTimeout starts the JDK's own delay scheduler thread "
-          + "(CompletableFutureDelayScheduler on 17, ForkJoinPool.commonPool-delayScheduler on 25) on first use, "
-          + "inside the exchange: a JDK thread, not the application's");
+          + "HttpRequest.timeout, so the agent sees an exchange without a deadline");
 
   @TestFactory
   Stream<DynamicTest> cleanLinesGiveNoFinding() {
