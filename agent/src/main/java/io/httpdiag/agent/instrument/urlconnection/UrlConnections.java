@@ -427,7 +427,8 @@ public final class UrlConnections {
       } else if (x == null && Thread.currentThread().getName().startsWith("Keep-Alive-Timer")) {
         reason = "idleTimeout";
       } else {
-        reason = x != null ? "notKeptAlive" : "closed";
+        // Before the user got a body: a redirect to elsewhere, an error or a timeout reading the response.
+        reason = x == null ? "closed" : x.responded ? "notKeptAlive" : "beforeResponse";
       }
       if (x != null && ctx.putting != c) {
         c.current = null;
