@@ -3,6 +3,7 @@ package io.httpdiag.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,6 +39,30 @@ class UrlConnectionSemanticsIT {
     assertTrue(log.stream().anyMatch(l -> l.matches("httpdiag #u\\d+ .* timeout kind=read.*|httpdiag #u\\d+ .*Read timed out.*")),
         with::toString);
     assertTrue(log.stream().anyMatch(l -> l.matches("httpdiag uc\\d+ connClosed reason=disconnect")), with::toString);
+  }
+
+  /** Attached after the JDK's classes are loaded and a connection is cached: retransformed, same behaviour. */
+  @ParameterizedTest(name = "on {0}")
+  @MethodSource("io.httpdiag.agent.it.JdkFindingsIT#javas")
+  void attachedLaterTheApplicationSeesTheSameAndTheAgentSeesTheRest(String java) throws Exception {
+    ChildJvm.Result without;
+    try (ChildJvm.Started app = ChildJvm.simulated().java(java).mainClass(SCRIPT).args("--wait").start()) {
+      app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(30));
+      app.sendLine("go");
+      without = app.await(Duration.ofSeconds(60));
+    }
+    assertEquals(0, without.exitCode, without::toString);
+    try (ChildJvm.Started app = ChildJvm.simulated().java(java).mainClass(SCRIPT).args("--wait").start()) {
+      app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(30));
+      ChildJvm.Result cli = AttachIT.cli("attach", Long.toString(app.pid()), "log=full");
+      assertEquals(0, cli.exitCode, cli.toString());
+      app.sendLine("go");
+      ChildJvm.Result with = app.await(Duration.ofSeconds(60)).assertHealthy();
+      assertEquals(steps(without), steps(with), with.toString());
+      List<String> log = with.log();
+      assertTrue(log.stream().anyMatch(l -> l.matches("httpdiag #u1 GET http://127\\.0\\.0\\.1:\\d+/hello status=200 .*")), with::toString);
+      assertTrue(log.stream().anyMatch(l -> l.matches("httpdiag #u\\d+ .* tlsHandshakeDone .*")), with::toString);
+    }
   }
 
   private static List<String> steps(ChildJvm.Result r) {

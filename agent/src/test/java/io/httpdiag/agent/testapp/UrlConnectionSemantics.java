@@ -17,7 +17,7 @@ import javax.net.ssl.HttpsURLConnection;
  * testapp: step ...} lines, the servers' ports replaced by names): 200, 404 with its error stream, a
  * redirect, chunked and fixed-length streaming POSTs, a read timeout and its exception, disconnect(),
  * HTTPS twice (a new connection, then the cached one). Run with and without the agent, the lines must
- * be identical.
+ * be identical. {@code --wait}: one GET first, then wait for a line on stdin (an attach comes meanwhile).
  */
 public final class UrlConnectionSemantics {
   private static String base;
@@ -36,6 +36,12 @@ public final class UrlConnectionSemantics {
       base = server.url("");
       tlsBase = tls.url("");
       tlsFactory = TestTls.clientContext().getSocketFactory();
+      if (args.length > 0 && args[0].equals("--wait")) {
+        // Before an attach: the JDK's classes are loaded and a connection is in the keep-alive cache.
+        get("/hello");
+        System.out.println("testapp: waiting");
+        new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+      }
       get("/hello");
       get("/missing");
       get("/redirect");
