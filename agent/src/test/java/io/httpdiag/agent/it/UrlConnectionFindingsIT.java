@@ -3,9 +3,14 @@ package io.httpdiag.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -62,6 +67,25 @@ class UrlConnectionFindingsIT {
     ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(LEAKS).agent("detect=on,stacks=all")
         .args(scenario, "fixed").run().assertHealthy();
     assertEquals(List.of(), CoreFindingsIT.findings(r), r.toString());
+  }
+
+  /** In JFR: the finding with its call site, and the exchanges and connections labelled client=urlconnection. */
+  @ParameterizedTest(name = "on {0}")
+  @MethodSource("io.httpdiag.agent.it.JdkFindingsIT#javas")
+  void closedEarlyIsRecordedInJfrWithTheLibrarysLabel(String java) throws Exception {
+    Path jfr = ChildJvm.workDir().resolve("urlconnection-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + ".jfr");
+    ChildJvm.simulated().java(java).mainClass(LEAKS).agent("detect=on,log=off,stacks=all")
+        .jvmArg("-XX:StartFlightRecording:filename=" + jfr + ",settings=" + ChildJvm.jfc())
+        .args("bodyClosedEarly", "leaky").run().assertHealthy();
+    RecordedEvent f = CoreFindingsIT.jfrFindingAt(jfr, "BODY_CLOSED_EARLY",
+        "io.httpdiag.agent.testapp.UrlConnectionLeaks.bodyClosedEarly(UrlConnectionLeaks.java:");
+    assertTrue(f.getString("title").contains("connection uc1 discarded"), f.toString());
+    List<RecordedEvent> exchanges = RecordingFile.readAllEvents(jfr).stream()
+        .filter(e -> e.getEventType().getName().equals("httpdiag.Exchange")).collect(Collectors.toList());
+    assertEquals(1, exchanges.size(), exchanges.toString());
+    assertEquals("urlconnection", exchanges.get(0).getString("client"));
+    assertEquals(200, exchanges.get(0).getInt("status"));
+    Files.deleteIfExists(jfr);
   }
 
   /** Closed after 1000 of 256 KiB, without timeouts: only MISSING_TIMEOUT, the JDK drained the rest. */
