@@ -28,7 +28,7 @@ import net.bytebuddy.pool.TypePool;
  * {@code sun.net.www.http.HttpClient}, kept alive in {@code KeepAliveCache}): one tiny advice per hook
  * of {@link #HOOKS}. The advice is inlined into java.base, but it is compiled with {@code --release 17},
  * which cannot name {@code sun.net.www} types: it sees the JDK's objects as {@code Object} and reads their
- * fields by name ({@code @Advice.FieldValue}), and only calls the adapter {@link UrlConnections}.
+ * fields by name ({@code @Advice.FieldValue}), and only calls the adapter ({@link UrlConnections}, {@link UrlConnConnections}).
  * Hooks are matched by name and argument count, the same on JDK 17 and 25; missing ones are skipped and
  * named in one warning line.
  */
@@ -198,13 +198,13 @@ public final class UrlConnectionInstrumentation {
   public static final class Dial {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(@Advice.This Object client, @Advice.FieldValue("url") URL url) {
-      UrlConnections.dialStart(client, url);
+      UrlConnConnections.dialStart(client, url);
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
     public static void exit(@Advice.This Object client, @Advice.FieldValue("serverSocket") Socket socket,
         @Advice.Thrown Throwable error) {
-      UrlConnections.dialDone(client, socket, error);
+      UrlConnConnections.dialDone(client, socket, error);
     }
   }
 
@@ -220,14 +220,14 @@ public final class UrlConnectionInstrumentation {
   public static final class Finished {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(@Advice.This Object client, @Advice.FieldValue("reuse") boolean reuse) {
-      if (!reuse) UrlConnections.finished(client);
+      if (!reuse) UrlConnConnections.finished(client);
     }
   }
 
   public static final class CloseServer {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(@Advice.This Object client) {
-      UrlConnections.closeServer(client);
+      UrlConnConnections.closeServer(client);
     }
   }
 
@@ -235,14 +235,14 @@ public final class UrlConnectionInstrumentation {
   public static final class Tls {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(@Advice.This Object client, @Advice.FieldValue("cachedHttpClient") boolean cached) {
-      if (!cached) UrlConnections.tlsStart(client);
+      if (!cached) UrlConnConnections.tlsStart(client);
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
     public static void exit(@Advice.This Object client, @Advice.FieldValue("cachedHttpClient") boolean cached,
         @Advice.FieldValue("session") SSLSession session, @Advice.Thrown Throwable error) {
       if (!cached) {
-        UrlConnections.tlsDone(client, session == null ? null : session.getProtocol(),
+        UrlConnConnections.tlsDone(client, session == null ? null : session.getProtocol(),
             session == null ? null : session.getCipherSuite(), error);
       }
     }
@@ -252,7 +252,7 @@ public final class UrlConnectionInstrumentation {
   public static final class CacheGet {
     @Advice.OnMethodExit(suppress = Throwable.class)
     public static void exit(@Advice.Return Object client) {
-      if (client != null) UrlConnections.cacheHit(client);
+      if (client != null) UrlConnConnections.cacheHit(client);
     }
   }
 
@@ -260,12 +260,12 @@ public final class UrlConnectionInstrumentation {
   public static final class CachePut {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(@Advice.Argument(2) Object client) {
-      UrlConnections.cachePutting(client);
+      UrlConnConnections.cachePutting(client);
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
     public static void exit(@Advice.Argument(2) Object client) {
-      UrlConnections.cachePut(client);
+      UrlConnConnections.cachePut(client);
     }
   }
 
