@@ -28,7 +28,8 @@ class UrlConnectionFindingsIT {
       {"bodyCollected", "BODY_NOT_CLOSED", "dropOrReadSmallBody"},
       {"bodyClosedEarly", "BODY_CLOSED_EARLY", "bodyClosedEarly"},
       {"noTimeouts", "MISSING_TIMEOUT", "noTimeouts"},
-      {"churn", "POOL_CHURN", "lambda$churn$"}};
+      {"churn", "POOL_CHURN", "lambda$churn$"},
+      {"stuck", "STUCK_EXCHANGE", "lambda$stuck$"}};
 
   static Stream<Arguments> leaky() {
     List<Arguments> out = new ArrayList<>();
@@ -49,7 +50,7 @@ class UrlConnectionFindingsIT {
   @ParameterizedTest(name = "{0} leaky on {3}")
   @MethodSource("leaky")
   void leakyVariantIsFoundAtItsCallSite(String scenario, String kind, String method, String java) throws Exception {
-    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(LEAKS).agent("detect=on,log=findings,stacks=all")
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(LEAKS).agent("detect=on,log=findings,stacks=all,detect.stuck.after=500ms")
         .args(scenario, "leaky").run().assertHealthy();
     List<String> found = CoreFindingsIT.findings(r);
     String site = "io.httpdiag.agent.testapp.UrlConnectionLeaks." + method;

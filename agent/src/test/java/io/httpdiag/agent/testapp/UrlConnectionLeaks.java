@@ -7,6 +7,7 @@ import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,6 +24,8 @@ public final class UrlConnectionLeaks {
   private static boolean fixed;
   private static Server server;
   private static final List<InputStream> keptOpen = new ArrayList<>();
+  /** Counted down when the stalling handler has the request: the caller is now waiting. */
+  private static final CountDownLatch STALLED = new CountDownLatch(1);
 
   private UrlConnectionLeaks() {}
 
@@ -32,6 +35,7 @@ public final class UrlConnectionLeaks {
     if (fixed && scenario.equals("churn")) {
       System.setProperty("http.maxConnections", "64"); // as -Dhttp.maxConnections=64: read at first use
     }
+    CountDownLatch release = new CountDownLatch(1);
     server = Server.builder().readHeaderTimeout(Duration.ofSeconds(5)).handler((w, r) -> {
       switch (r.path()) {
         case "/big":
@@ -42,6 +46,11 @@ public final class UrlConnectionLeaks {
         case "/medium":
           w.headers().set("Content-Length", Integer.toString(MEDIUM));
           w.write(new byte[MEDIUM]);
+          break;
+        case "/stall":
+          STALLED.countDown();
+          release.await(20, TimeUnit.SECONDS);
+          w.write("late");
           break;
         case "/think":
           Thread.sleep(2);
@@ -59,10 +68,12 @@ public final class UrlConnectionLeaks {
         case "smallRestDrained": smallRestDrained(); break;
         case "noTimeouts": noTimeouts(); break;
         case "churn": churn(); break;
+        case "stuck": stuck(release); break;
         default: throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       CoreLeaks.checkpointAndPrint();
     } finally {
+      release.countDown();
       for (InputStream in : keptOpen) in.close();
       server.close();
     }
@@ -73,7 +84,7 @@ public final class UrlConnectionLeaks {
     HttpURLConnection c = (HttpURLConnection) new URL(server.url(path)).openConnection();
     if (fixed) {
       c.setConnectTimeout(5_000);
-      c.setReadTimeout(10_000);
+      c.setReadTimeout(path.equals("/stall") ? 300 : 10_000);
     }
     return c;
   }
@@ -143,6 +154,31 @@ public final class UrlConnectionLeaks {
     try (InputStream in = c.getInputStream()) {
       in.readAllBytes();
     }
+  }
+
+  /**
+   * Leaky: no read timeout, the server stalls: the caller waits forever (the watchdog shows where).
+   * Fixed: a 300 ms read timeout ends it with SocketTimeoutException.
+   */
+  static void stuck(CountDownLatch release) throws Exception {
+    Thread caller = new Thread(() -> {
+      try {
+        HttpURLConnection c = open("/stall");
+        try (InputStream in = c.getInputStream()) {
+          in.readAllBytes();
+        }
+      } catch (Exception e) {
+        System.out.println("testapp: stuck caller: " + e);
+      }
+    }, "stuck-caller");
+    caller.setDaemon(true);
+    caller.start();
+    if (fixed) {
+      caller.join(10_000);
+      return;
+    }
+    // Once the server has the request, the check point's watchdog (detect.stuck.after=500ms) reports it.
+    if (!STALLED.await(10, TimeUnit.SECONDS)) throw new IllegalStateException("the request never reached the server");
   }
 
   /**
