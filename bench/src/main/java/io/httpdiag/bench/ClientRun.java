@@ -28,10 +28,10 @@ import org.apache.hc.core5.http.io.entity.EntityUtils;
  * Allocation is {@code getTotalThreadAllocatedBytes} (every thread, including a client's own
  * selector threads and the carriers of virtual threads) over requests.
  *
- * <pre>java -cp httpdiag-bench.jar io.httpdiag.bench.ClientRun core|jdk|okhttp|apache URL warmupMs windowMs 1,64</pre>
+ * <pre>java -cp httpdiag-bench.jar io.httpdiag.bench.ClientRun core|jdk|okhttp|apache|urlconnection URL warmupMs windowMs 1,64</pre>
  */
 public final class ClientRun {
-  static final List<String> KINDS = List.of("core", "jdk", "okhttp", "apache");
+  static final List<String> KINDS = List.of("core", "jdk", "okhttp", "apache", "urlconnection");
   static final int POOL = 128;
 
   private interface Call {
@@ -46,6 +46,7 @@ public final class ClientRun {
       case "jdk" -> "JDK HttpClient (HTTP/1.1)";
       case "okhttp" -> "OkHttp 4.12";
       case "apache" -> "Apache HttpClient 5 (classic)";
+      case "urlconnection" -> "JDK HttpURLConnection (keep-alive cache)";
       default -> kind;
     };
   }
@@ -109,6 +110,15 @@ public final class ClientRun {
             .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create().setMaxConnTotal(POOL).setMaxConnPerRoute(POOL).build())
             .build();
         return () -> check(client.execute(new HttpGet(url), r -> EntityUtils.toByteArray(r.getEntity())).length);
+      }
+      case "urlconnection": {
+        return () -> {
+          java.net.URL u = URI.create(url).toURL(); // per request, as callers of new URL(...).openConnection() do
+          java.net.HttpURLConnection c = (java.net.HttpURLConnection) u.openConnection();
+          try (java.io.InputStream in = c.getInputStream()) {
+            check(in.readAllBytes().length);
+          }
+        };
       }
       default:
         throw new IllegalArgumentException("unknown client " + kind + "; one of " + KINDS);

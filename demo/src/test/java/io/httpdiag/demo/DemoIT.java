@@ -62,6 +62,11 @@ class DemoIT {
       assertEquals("ok", row(jdk, "bad")[5], jdk + " bad: " + String.join(" | ", row(jdk, "bad")));
       assertEquals("ok", row(jdk, "fixed")[5], jdk + " fixed");
     }
+    for (String uc : List.of("body-not-closed-uc", "body-closed-early-uc")) {
+      assertEquals("ok", row(uc, "bad")[5], uc + " bad: " + String.join(" | ", row(uc, "bad")));
+      assertEquals("ok", row(uc, "fixed")[5], uc + " fixed");
+    }
+    assertEquals("BODY_CLOSED_EARLY", row("body-closed-early-uc", "bad")[4]);
     assertEquals("ok", row("handler-thread-leak", "bad")[5], String.join(" | ", row("handler-thread-leak", "bad")));
     assertEquals("THREAD_LEAK", row("handler-thread-leak", "bad")[4]);
     assertEquals("ok", row("handler-thread-leak", "fixed")[5]);

@@ -79,13 +79,14 @@ final class ChurnDetector implements Detectors.Detector {
       int peak = h.peak.get();
       List<String> details = new ArrayList<>();
       details.add("each one costs a new dial (and TLS handshake) for the next request");
-      configuredAt(details, "idle pool configured at", transportSites, peak, true);
+      boolean core = io.httpdiag.agent.runtime.Ids.isCore(x.id);
+      if (core) configuredAt(details, "idle pool configured at", transportSites, peak, true);
       Findings.report(new Finding(Finding.Kind.POOL_CHURN, "poolFull " + x.hostPort,
           "connections to " + x.hostPort + " closed after use because the idle pool was full: " + discarded
               + " so far, with up to " + peak + " requests in flight at once",
           sentAtLabel(x, h), sentAt(x, h), details.toArray(new String[0]),
-          "size the idle pool for the concurrency: Transport.builder().maxIdleConnsPerHost(" + Math.max(peak, 2)
-              + ") (Go's default of 2 suits light use only)",
+          core ? "size the idle pool for the concurrency: Transport.builder().maxIdleConnsPerHost(" + Math.max(peak, 2)
+              + ") (Go's default of 2 suits light use only)" : Fixes.of(Finding.Kind.POOL_CHURN, x),
           null));
     }
   }

@@ -69,7 +69,12 @@ final class TimeoutDetector implements Detectors.Detector {
 
   @Override
   public void step(ExchangeState x, Step step, long nanos) {
-    if (step != Step.EXCHANGE_START || x.server || hasDeadline(x)) return;
+    if (step != Step.EXCHANGE_START || x.server) return;
+    if (HttpLibrary.of(x.id) == HttpLibrary.URLCONNECTION) {
+      urlConnection(x);
+      return;
+    }
+    if (hasDeadline(x)) return;
     if (Findings.repeat(Finding.Kind.MISSING_TIMEOUT, x.callSite)) return; // every exchange: keep it cheap
     Findings.report(new Finding(Finding.Kind.MISSING_TIMEOUT, null,
         "exchange without a deadline: " + x.method + " " + x.url
@@ -100,6 +105,24 @@ final class TimeoutDetector implements Detectors.Detector {
             + x.method + " " + x.url + phase(x),
         "sent at", x.callSite, details.toArray(new String[0]), Fixes.of(Finding.Kind.STUCK_EXCHANGE, x),
         stack));
+  }
+
+  /**
+   * HttpURLConnection: both timeouts are 0 (forever) unless set on the connection or by
+   * {@code -Dsun.net.client.defaultConnectTimeout/defaultReadTimeout} (the connection reports those as
+   * its own): either one missing is a finding, the dial or the response can then hang forever.
+   */
+  private static void urlConnection(ExchangeState x) {
+    boolean connect = x.connectTimeoutNanos > 0;
+    boolean read = x.readTimeoutNanos > 0;
+    if (connect && read) return;
+    if (Findings.repeat(Finding.Kind.MISSING_TIMEOUT, x.callSite)) return; // every exchange: keep it cheap
+    String missing = !connect && !read ? "connect and read timeouts" : !connect ? "connect timeout" : "read timeout";
+    Findings.report(new Finding(Finding.Kind.MISSING_TIMEOUT, null,
+        "HttpURLConnection without " + missing + ": " + x.method + " " + x.url + " (0 = forever: "
+            + (!read ? "a server that stalls holds this thread forever" : "connecting to an unreachable host waits for "
+            + "the operating system (minutes)") + ")",
+        "sent at", x.callSite, null, Fixes.of(Finding.Kind.MISSING_TIMEOUT, x), null));
   }
 
   /**

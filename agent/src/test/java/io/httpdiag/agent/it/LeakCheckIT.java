@@ -123,6 +123,12 @@ class LeakCheckIT {
     assertTrue(r.log().stream().anyMatch(l -> l.startsWith("httpdiag LEAK response body not closed") && l.contains(held)),
         "the agent's log names the same connection (" + held + "): " + r.log());
 
+    String urlConnection = expectFailure(results, "LeakSamples.urlConnectionBodyNotClosed()", r);
+    assertContains(urlConnection, "httpdiag: 1 leak in LeakSamples.urlConnectionBodyNotClosed()");
+    assertContains(urlConnection, "[BODIES] response body not closed: GET http://127.0.0.1:");
+    assertContains(urlConnection, "sent at io.httpdiag.junit.samples.LeakSamples.urlConnectionBodyNotClosed("
+        + line("LeakSamples", "urlconnection body") + ")");
+
     String two = expectFailure(results, "LeakSamples.twoLeaksInOneReport()", r);
     assertContains(two, "httpdiag: 2 leaks in LeakSamples.twoLeaksInOneReport()");
     assertContains(two, "sent at io.httpdiag.junit.samples.LeakSamples.twoLeaksInOneReport(" + line("LeakSamples", "two 1") + ")");

@@ -108,6 +108,14 @@ class LeakSamples {
   }
 
   @Test
+  void urlConnectionBodyNotClosed() throws Exception {
+    java.net.HttpURLConnection c = (java.net.HttpURLConnection) URI.create(server.url("/big")).toURL().openConnection();
+    c.setConnectTimeout(5_000);
+    c.setReadTimeout(20_000);
+    leaked.add(c.getInputStream()); // LEAK: urlconnection body
+  }
+
+  @Test
   void twoLeaksInOneReport() throws Exception {
     Response r = SampleServer.CLIENT.get(server.url("/big")); // LEAK: two 1
     leaked.add(r);
