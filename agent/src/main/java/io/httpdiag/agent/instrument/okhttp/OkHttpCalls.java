@@ -32,6 +32,8 @@ public final class OkHttpCalls {
     /** The connection this call dialled and has not yet acquired (0: none), see {@link OkHttpConnections}. */
     volatile long dialled;
     volatile long connectionId;
+    /** The connection's state while this call holds it: saves a lookup under OkHttp's connection lock. */
+    volatile Object connection;
     /** The user's response body: closed before OkHttp saw its end. */
     boolean closedEarly;
     boolean bodyComplete;

@@ -80,6 +80,7 @@ public final class OkHttpConnections {
     }
     c.dialled = 0;
     c.connectionId = conn.id;
+    c.connection = conn;
     int n = ++conn.requests;
     long idleSince = conn.idleSince;
     conn.idleSince = 0;
@@ -96,26 +97,26 @@ public final class OkHttpConnections {
   public static void released(Object call, Object connection, boolean closing, boolean noNewExchanges,
       boolean idle) {
     OkCall c = OkHttpCalls.of(call);
-    OkConn conn = (OkConn) connections.get(connection);
+    // Runs under the connection's lock: its state comes from the call, not from an identity lookup
+    // (System.identityHashCode of a locked object is the slow path).
+    OkConn conn = c != null ? (OkConn) c.connection : null;
     if (conn == null) return;
+    c.connection = null;
     String result;
     if (!closing) {
       result = "ok"; // idle in the pool, or still serving other calls (HTTP/2)
     } else if (!noNewExchanges) {
       result = "poolFull"; // ConnectionPool(maxIdleConnections = 0, ...)
-    } else if (c != null && c.closedEarly) {
+    } else if (c.closedEarly) {
       result = "undrained"; // closed before its end, and OkHttp could not discard the rest within 100 ms
-    } else if (c != null && c.connectionClose) {
+    } else if (c.connectionClose) {
       result = "connectionClose";
     } else {
       result = "error";
     }
     if (!closing && idle) conn.idleSince = System.nanoTime();
-    Events.putIdleConn(c != null ? c.id : 0, conn.id, result);
-    if (closing) {
-      connections.remove(connection);
-      Events.clientConnClosed(conn.id, result);
-    }
+    Events.putIdleConn(c.id, conn.id, result);
+    if (closing) Events.clientConnClosed(conn.id, result); // its table entry goes when it is collected
   }
 
   static void expunge() {
