@@ -108,8 +108,8 @@ final class OverheadBench {
         + o.clientWindowMs() + " ms measured   [" + Env.uptime() + "]");
     try (Servers.Running server = Servers.start("core", Env.serverJvmArgs())) {
       Load.run(server.port(), o.warmup(), o.jvmLoad);
-      // --quick leaves out the JDK HttpClient and HttpURLConnection to stay within its 2 minutes.
-      for (String client : o.quick ? List.of("core") : List.of("core", "jdk", "urlconnection")) {
+      // --quick leaves out the other libraries to stay within its 2 minutes.
+      for (String client : o.quick ? List.of("core") : List.of("core", "jdk", "urlconnection", "okhttp")) {
         Map<String, List<Rounds.Run>> runs = Rounds.interleave(CONFIGS, o.clientRounds(), o.cvBound,
             c -> ClientBench.launch(client, server.url(), jvmArgs.get(c), o.overheadClientWarmupMs(), o.clientWindowMs(), 1));
         System.out.println("\n" + ClientRun.label(client));

@@ -33,6 +33,7 @@ final class Scenarios {
     all.add(new TlsReuse());
     all.addAll(JdkScenarios.all());
     all.addAll(UrlConnectionScenarios.all());
+    all.addAll(OkHttpScenarios.all());
     all.add(new HandlerThreadLeak());
     return all;
   }

@@ -73,6 +73,17 @@ class DemoIT {
   }
 
   @Test
+  void okHttpRowsAreFound() {
+    assertEquals("BODY_NOT_CLOSED", row("body-not-closed-okhttp", "bad")[4], String.join(" | ", row("body-not-closed-okhttp", "bad")));
+    assertEquals("POOL_EXHAUSTED", row("dispatcher-okhttp", "bad")[4], String.join(" | ", row("dispatcher-okhttp", "bad")));
+    for (String okhttp : List.of("body-not-closed-okhttp", "dispatcher-okhttp")) {
+      assertEquals("ok", row(okhttp, "bad")[5], okhttp + " bad");
+      assertEquals("-", row(okhttp, "fixed")[4], okhttp + " fixed must find nothing");
+      assertEquals("ok", row(okhttp, "fixed")[5], okhttp + " fixed");
+    }
+  }
+
+  @Test
   void findingsPrintWithCallSiteAndFixAndTheRecordingIsWritten() throws Exception {
     assertTrue(all.err.contains("httpdiag LEAK response body not closed"), all.describe());
     assertTrue(all.err.contains("sent at io.httpdiag.demo.BodyNotClosed.run(BodyNotClosed.java:"), all.describe());

@@ -15,7 +15,8 @@ final class OkHttpFixes {
         return "close the Response as soon as its body is read: until then its connection is held";
       case BODY_CLOSED_EARLY:
         return "read the body to the end before closing the Response (or ask for less: HEAD, Range, a smaller page); "
-            + "closing it early throws the connection away";
+            + "closing it early makes OkHttp read the rest for at most 100 ms, and throw the connection away when it "
+            + "cannot";
       case CLIENT_PER_REQUEST:
         return "build one OkHttpClient and share it (derive variants with client.newBuilder(), which shares its pool "
             + "and dispatcher): each new OkHttpClient has its own ConnectionPool and dispatcher threads";
@@ -24,8 +25,9 @@ final class OkHttpFixes {
             + "client.dispatcher().executorService().shutdown() and client.connectionPool().evictAll()";
       case MISSING_TIMEOUT:
       case STUCK_EXCHANGE:
-        return "give every call a deadline: new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)) (the "
-            + "default connect/read/write timeouts bound each step, not the call)";
+        return "give every call a deadline: new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)), and keep "
+            + "connectTimeout and readTimeout above 0 (OkHttp's defaults, 10 s each, bound each step, not the call; 0 "
+            + "waits forever)";
       case POOL_CHURN:
         return "share one OkHttpClient, close every Response, and size its pool to the concurrency: "
             + "new ConnectionPool(maxIdleConnections, keepAlive, unit)";

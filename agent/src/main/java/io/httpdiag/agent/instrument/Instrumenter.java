@@ -51,7 +51,7 @@ public final class Instrumenter implements ClassFileTransformer {
    * ~1,000 classes, about half a second here).
    */
   public void onFirstUse() {
-    if (!config.instrumentCore && !config.instrumentJdk) return;
+    if (!config.instrumentCore && !config.instrumentJdk && !config.instrumentOkHttp) return;
     inst.addTransformer(this, true);
   }
 

@@ -45,6 +45,7 @@ public final class Config {
     k.put("jfr", "on|off");
     k.put("instrument.core", "on|off");
     k.put("instrument.jdk", "on|off");
+    k.put("instrument.okhttp", "on|off");
     k.put("redact", "header names separated by ';'");
     k.put("redact.query", "all|values|off");
     k.put("max.exchanges", "an integer in 16..1000000");
@@ -72,6 +73,8 @@ public final class Config {
   public final boolean instrumentCore;
   /** Instrument the JDK HttpClient (java.net.http). */
   public final boolean instrumentJdk;
+  /** Instrument OkHttp 4 and 5 ({@code okhttp3}). */
+  public final boolean instrumentOkHttp;
   /** Lower-case header names whose values are redacted: the defaults plus {@code redact=}. */
   public final Set<String> redactedHeaders;
   public final QueryRedaction redactQuery;
@@ -125,6 +128,7 @@ public final class Config {
     jfr = "on".equals(v.getOrDefault("jfr", "on"));
     instrumentCore = "on".equals(v.getOrDefault("instrument.core", "on"));
     instrumentJdk = "on".equals(v.getOrDefault("instrument.jdk", "on"));
+    instrumentOkHttp = "on".equals(v.getOrDefault("instrument.okhttp", "on"));
     Set<String> headers = new TreeSet<>(DEFAULT_REDACTED_HEADERS);
     String extra = v.get("redact");
     if (extra != null) {
@@ -260,6 +264,7 @@ public final class Config {
     return "log=" + log.name().toLowerCase(Locale.ROOT) + (logFile == null ? "" : ",log.file=" + logFile)
         + ",log.format=" + (json ? "json" : "text") + ",jfr=" + (jfr ? "on" : "off")
         + ",instrument.core=" + (instrumentCore ? "on" : "off") + ",instrument.jdk=" + (instrumentJdk ? "on" : "off")
+        + ",instrument.okhttp=" + (instrumentOkHttp ? "on" : "off")
         + ",redact.query=" + redactQuery.name().toLowerCase(Locale.ROOT) + ",max.exchanges=" + maxExchanges
         + ",stacks=" + stacks.name().toLowerCase(Locale.ROOT);
   }

@@ -167,6 +167,19 @@ public final class Events {
     sink.step(x, Step.POOL_WAIT, System.nanoTime());
   }
 
+  /**
+   * As {@link #poolWait(long, long, int, int, int, String)}, for a library whose wait comes before its
+   * getConn (OkHttp's Dispatcher queues async calls before they look for a connection): sets the
+   * exchange's host and port when no getConn has yet.
+   */
+  public static void poolWait(long exchangeId, String hostPort, long waitNanos, int limit, int leased, int pending,
+      String limitSetting) {
+    ExchangeState x = find(exchangeId);
+    if (x == null) return;
+    if (x.hostPort == null) x.hostPort = hostPort;
+    poolWait(exchangeId, waitNanos, limit, leased, pending, limitSetting);
+  }
+
   public static void dnsStart(long exchangeId, String host) {
     ExchangeState x = find(exchangeId);
     if (x == null) return;

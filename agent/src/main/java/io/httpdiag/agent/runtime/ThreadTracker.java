@@ -203,7 +203,8 @@ public final class ThreadTracker {
   private static boolean transport(String cls) {
     return cls.startsWith("io.httpdiag.http.") || cls.startsWith("jdk.internal.net.http.")
         || cls.startsWith("java.net.http.") || cls.startsWith("sun.net.")
-        || cls.equals("java.util.concurrent.CompletableFuture$Delayer");
+        || cls.equals("java.util.concurrent.CompletableFuture$Delayer")
+        || cls.startsWith("okhttp3.") || cls.startsWith("okio."); // OkHttp's TaskRunner, Okio's Watchdog
   }
 
   /** {@code s} or its innermost enclosing scope that has not ended. */
