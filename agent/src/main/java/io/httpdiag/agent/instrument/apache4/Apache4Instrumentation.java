@@ -20,6 +20,7 @@ import org.apache.http.client.config.RequestConfig;
 import org.apache.http.client.methods.CloseableHttpResponse;
 import org.apache.http.client.methods.Configurable;
 import org.apache.http.client.protocol.HttpClientContext;
+import org.apache.http.config.SocketConfig;
 import org.apache.http.conn.HttpClientConnectionManager;
 import org.apache.http.conn.routing.HttpRoute;
 import org.apache.http.impl.BHttpConnectionBase;
@@ -61,7 +62,8 @@ public final class Apache4Instrumentation {
         @Advice.Argument(7) RequestConfig rc) {
       int socket = rc == null ? -1 : rc.getSocketTimeout();
       if (socket < 0 && cm instanceof PoolingHttpClientConnectionManager) {
-        socket = ((PoolingHttpClientConnectionManager) cm).getDefaultSocketConfig().getSoTimeout();
+        SocketConfig sc = ((PoolingHttpClientConnectionManager) cm).getDefaultSocketConfig(); // null: SocketConfig.DEFAULT
+        socket = sc == null ? 0 : sc.getSoTimeout();
       }
       Apache4Clients.created(client, rc == null ? -1 : rc.getConnectTimeout(), socket,
           rc == null ? -1 : rc.getConnectionRequestTimeout());
@@ -95,7 +97,8 @@ public final class Apache4Instrumentation {
       if (rc == null) rc = defaults;
       int socket = rc == null ? -1 : rc.getSocketTimeout();
       if (socket < 0 && cm instanceof PoolingHttpClientConnectionManager) {
-        socket = ((PoolingHttpClientConnectionManager) cm).getDefaultSocketConfig().getSoTimeout();
+        SocketConfig sc = ((PoolingHttpClientConnectionManager) cm).getDefaultSocketConfig(); // null: SocketConfig.DEFAULT
+        socket = sc == null ? 0 : sc.getSoTimeout();
       }
       return Apache4Exchanges.start(request.getRequestLine().getMethod(), target == null ? null : target.toURI(),
           request.getRequestLine().getUri(), rc == null ? -1 : rc.getConnectTimeout(), socket);
