@@ -32,6 +32,7 @@ final class Scenarios {
     all.add(new Slowloris());
     all.add(new TlsReuse());
     all.addAll(JdkScenarios.all());
+    all.addAll(Apache4Scenarios.all());
     all.add(new HandlerThreadLeak());
     return all;
   }
