@@ -123,6 +123,27 @@ class Apache4FindingsIT {
     }
   }
 
+  /** JFR: each HC4 exchange and its TLS connection are recorded with client=apache4. */
+  @ParameterizedTest(name = "HC4 {0}")
+  @MethodSource("versions")
+  void jfrEventsNameTheLibrary(Path version) throws Exception {
+    Path jfr = ChildJvm.workDir().resolve("apache4-" + version.getFileName() + "-" + ProcessHandle.current().pid() + ".jfr");
+    Files.deleteIfExists(jfr);
+    ChildJvm child = ChildJvm.simulated().mainClass(LEAKS).agent("detect=off,log=off")
+        .jvmArg("-XX:StartFlightRecording:filename=" + jfr + ",settings=" + ChildJvm.jfc()).args("traffic", "fixed", "tls");
+    for (Path jar : jars(version)) child.appendClassPath(jar.toString());
+    child.run().assertHealthy();
+    List<jdk.jfr.consumer.RecordedEvent> events = jdk.jfr.consumer.RecordingFile.readAllEvents(jfr);
+    List<jdk.jfr.consumer.RecordedEvent> exchanges = events.stream()
+        .filter(e -> e.getEventType().getName().equals("httpdiag.Exchange") && "apache4".equals(e.getString("client")))
+        .collect(Collectors.toList());
+    assertEquals(2, exchanges.size(), events::toString);
+    assertEquals(List.of(false, true), exchanges.stream().map(e -> e.getBoolean("reused")).collect(Collectors.toList()));
+    assertTrue(exchanges.stream().allMatch(e -> e.getInt("status") == 200 && e.getLong("responseBytes") == 13), exchanges::toString);
+    assertTrue(events.stream().anyMatch(e -> e.getEventType().getName().equals("httpdiag.Connection")
+        && "apache4".equals(e.getString("client")) && e.getString("tlsProtocol") != null), events::toString);
+  }
+
   /** The steps of one exchange in the log, shortened to what does not vary. */
   private static List<String> steps(ChildJvm.Result r, String exchange) {
     return r.stderr.stream().filter(l -> l.startsWith("httpdiag " + exchange)).map(l -> l.substring(("httpdiag " + exchange).length()))
