@@ -28,7 +28,7 @@ import org.apache.hc.core5.http.io.entity.EntityUtils;
  * Allocation is {@code getTotalThreadAllocatedBytes} (every thread, including a client's own
  * selector threads and the carriers of virtual threads) over requests.
  *
- * <pre>java -cp httpdiag-bench.jar io.httpdiag.bench.ClientRun core|jdk|okhttp|apache|urlconnection URL warmupMs windowMs 1,64</pre>
+ * <pre>java -cp httpdiag-bench.jar io.httpdiag.bench.ClientRun core|jdk|okhttp|apache|urlconnection|apache4 URL warmupMs windowMs 1,64</pre>
  */
 public final class ClientRun {
   static final List<String> KINDS = List.of("core", "jdk", "okhttp", "apache", "urlconnection");
@@ -47,6 +47,7 @@ public final class ClientRun {
       case "okhttp" -> "OkHttp 4.12";
       case "apache" -> "Apache HttpClient 5 (classic)";
       case "urlconnection" -> "JDK HttpURLConnection (keep-alive cache)";
+      case "apache4" -> "Apache HttpClient 4.5";
       default -> kind;
     };
   }
@@ -119,9 +120,15 @@ public final class ClientRun {
             check(in.readAllBytes().length);
           }
         };
+      case "apache4": {
+        // Overhead section only (not in KINDS): HC4 with a pool as large as the others'.
+        org.apache.http.impl.client.CloseableHttpClient client = org.apache.http.impl.client.HttpClients.custom()
+            .setMaxConnTotal(POOL).setMaxConnPerRoute(POOL).build();
+        return () -> check(client.execute(new org.apache.http.client.methods.HttpGet(url),
+            r -> org.apache.http.util.EntityUtils.toByteArray(r.getEntity())).length);
       }
       default:
-        throw new IllegalArgumentException("unknown client " + kind + "; one of " + KINDS);
+        throw new IllegalArgumentException("unknown client " + kind + "; one of " + KINDS + " or apache4");
     }
   }
 

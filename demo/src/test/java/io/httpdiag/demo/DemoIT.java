@@ -84,6 +84,15 @@ class DemoIT {
   }
 
   @Test
+  void apache4PoolExhaustedRowIsFound() {
+    String[] bad = row("pool-exhausted-apache4", "bad");
+    assertEquals("ok", bad[5], String.join(" | ", bad) + "\n" + all.describe());
+    assertTrue(bad[4].contains("POOL_EXHAUSTED") && bad[4].contains("BODY_NOT_CLOSED"), String.join(" | ", bad));
+    assertEquals("-", row("pool-exhausted-apache4", "fixed")[4], String.join(" | ", row("pool-exhausted-apache4", "fixed")));
+    assertTrue(all.err.contains("sent at io.httpdiag.demo.Apache4Scenarios$PoolExhausted.run(Apache4Scenarios.java:"), all.describe());
+  }
+
+  @Test
   void findingsPrintWithCallSiteAndFixAndTheRecordingIsWritten() throws Exception {
     assertTrue(all.err.contains("httpdiag LEAK response body not closed"), all.describe());
     assertTrue(all.err.contains("sent at io.httpdiag.demo.BodyNotClosed.run(BodyNotClosed.java:"), all.describe());

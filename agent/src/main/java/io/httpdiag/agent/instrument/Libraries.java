@@ -1,5 +1,6 @@
 package io.httpdiag.agent.instrument;
 
+import io.httpdiag.agent.instrument.apache4.Apache4Library;
 import io.httpdiag.agent.instrument.core.CoreTransportLibrary;
 import io.httpdiag.agent.instrument.jdk.JdkHttpClientLibrary;
 import io.httpdiag.agent.instrument.okhttp.OkHttpLibrary;
@@ -20,7 +21,8 @@ public final class Libraries {
       new ThreadsLibrary(),
       new CoreTransportLibrary(),
       new UrlConnectionLibrary(),
-      new OkHttpLibrary());
+      new OkHttpLibrary(),
+      new Apache4Library());
 
   private Libraries() {}
 
