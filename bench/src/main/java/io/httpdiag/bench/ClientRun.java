@@ -120,6 +120,7 @@ public final class ClientRun {
             check(in.readAllBytes().length);
           }
         };
+      }
       case "apache4": {
         // Overhead section only (not in KINDS): HC4 with a pool as large as the others'.
         org.apache.http.impl.client.CloseableHttpClient client = org.apache.http.impl.client.HttpClients.custom()
