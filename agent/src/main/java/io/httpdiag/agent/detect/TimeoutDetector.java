@@ -39,6 +39,10 @@ final class TimeoutDetector implements Detectors.Detector {
         }
         break;
       }
+      case ServerTimeoutRules.TOMCAT:
+      case ServerTimeoutRules.JETTY:
+        ServerTimeoutRules.judge(component, callSite, s);
+        break;
       case "transport":
         if (s[0] == 0) {
           Findings.report(new Finding(Finding.Kind.MISSING_TIMEOUT, null,

@@ -3,6 +3,7 @@ package io.httpdiag.agent.instrument;
 import io.httpdiag.agent.instrument.core.CoreTransportLibrary;
 import io.httpdiag.agent.instrument.jdk.JdkHttpClientLibrary;
 import io.httpdiag.agent.instrument.threads.ThreadsLibrary;
+import io.httpdiag.agent.instrument.tomcat.TomcatLibrary;
 import io.httpdiag.agent.runtime.Config;
 import java.io.File;
 import java.util.ArrayList;
@@ -16,7 +17,8 @@ public final class Libraries {
   public static final List<Library> ALL = List.of(
       new JdkHttpClientLibrary(),
       new ThreadsLibrary(),
-      new CoreTransportLibrary());
+      new CoreTransportLibrary(),
+      new TomcatLibrary());
 
   private Libraries() {}
 

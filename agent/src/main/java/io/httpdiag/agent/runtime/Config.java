@@ -43,6 +43,8 @@ public final class Config {
     k.put("jfr", "on|off");
     k.put("instrument.core", "on|off");
     k.put("instrument.jdk", "on|off");
+    k.put("instrument.tomcat", "on|off");
+    k.put("instrument.jetty", "on|off");
     k.put("redact", "header names separated by ';'");
     k.put("redact.query", "all|values|off");
     k.put("max.exchanges", "an integer in 16..1000000");
@@ -69,6 +71,10 @@ public final class Config {
   public final boolean instrumentCore;
   /** Instrument the JDK HttpClient (java.net.http). */
   public final boolean instrumentJdk;
+  /** Instrument embedded Tomcat's HTTP/1.1 connector and servlet container. */
+  public final boolean instrumentTomcat;
+  /** Instrument Jetty 12's HTTP/1.1 connections and handlers (core and ee10 servlets). */
+  public final boolean instrumentJetty;
   /** Lower-case header names whose values are redacted: the defaults plus {@code redact=}. */
   public final Set<String> redactedHeaders;
   public final QueryRedaction redactQuery;
@@ -111,6 +117,8 @@ public final class Config {
     jfr = "on".equals(v.getOrDefault("jfr", "on"));
     instrumentCore = "on".equals(v.getOrDefault("instrument.core", "on"));
     instrumentJdk = "on".equals(v.getOrDefault("instrument.jdk", "on"));
+    instrumentTomcat = "on".equals(v.getOrDefault("instrument.tomcat", "on"));
+    instrumentJetty = "on".equals(v.getOrDefault("instrument.jetty", "on"));
     Set<String> headers = new TreeSet<>(DEFAULT_REDACTED_HEADERS);
     String extra = v.get("redact");
     if (extra != null) {

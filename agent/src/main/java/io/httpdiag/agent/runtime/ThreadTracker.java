@@ -194,7 +194,13 @@ public final class ThreadTracker {
 
   private static boolean transport(String cls) {
     return cls.startsWith("io.httpdiag.http.") || cls.startsWith("jdk.internal.net.http.")
-        || cls.startsWith("java.net.http.") || cls.startsWith("sun.net.");
+        || cls.startsWith("java.net.http.") || cls.startsWith("sun.net.") || container(cls);
+  }
+
+  /** The servlet containers start their own threads (workers, pollers, async timeouts): never the application's. */
+  private static boolean container(String cls) {
+    return cls.startsWith("org.apache.catalina.") || cls.startsWith("org.apache.coyote.")
+        || cls.startsWith("org.apache.tomcat.") || cls.startsWith("org.eclipse.jetty.");
   }
 
   /** {@code s} or its innermost enclosing scope that has not ended. */
