@@ -20,6 +20,12 @@ import java.util.List;
  *   <li>{@code asyncTimeout} none: a request put in asynchronous mode whose work never calls
  *       {@code complete()} or {@code dispatch()} holds its connection forever (default 30 s).
  * </ul>
+ *
+ * <p>Jetty 12 (a started connector with an HTTP/1.1 factory): the connector's {@code idleTimeout}
+ * (default 30 s; 0 or negative = none) bounds every wait for the client, reading the request headers
+ * included (Jetty 12 has no separate request header timeout): none is reported. The HTTP
+ * configuration's {@code idleTimeout} only replaces it while a request is handled (-1, the default, and
+ * 0 keep the connector's), so it cannot make a connection unbounded on its own.
  */
 final class ServerTimeoutRules {
   /** {@code Events.configured} component of a started Tomcat connector (see TomcatExchanges). */
@@ -31,6 +37,20 @@ final class ServerTimeoutRules {
 
   static void judge(String component, String callSite, long[] s) {
     if (TOMCAT.equals(component)) tomcat(callSite, s);
+    if (JETTY.equals(component)) jetty(callSite, s);
+  }
+
+  /** [0] the connector's idleTimeout, [1] the HTTP configuration's (0 = the connector's), [2] port. */
+  private static void jetty(String callSite, long[] s) {
+    if (s.length < 3 || s[0] != 0) return;
+    Findings.report(new Finding(Finding.Kind.MISSING_TIMEOUT, null,
+        "Jetty connector on port " + s[2] + " without idleTimeout: a client that trickles its headers (Jetty 12 has no"
+            + " separate request header timeout: the idle timeout bounds every read) or goes quiet holds its"
+            + " connection forever",
+        "started at", callSite,
+        new String[] {"idleTimeout=none httpConfiguration.idleTimeout=" + (s[1] == 0 ? "the connector's" : show(s[1]))},
+        "connector.setIdleTimeout(30_000) (Jetty's default; server.jetty.connection-idle-timeout in Spring Boot)",
+        null));
   }
 
   /** [0] connectionTimeout, [1] keepAliveTimeout, [2] asyncTimeout (ns, 0 = none), [3] port. */

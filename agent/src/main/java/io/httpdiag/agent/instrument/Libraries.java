@@ -2,6 +2,7 @@ package io.httpdiag.agent.instrument;
 
 import io.httpdiag.agent.instrument.core.CoreTransportLibrary;
 import io.httpdiag.agent.instrument.jdk.JdkHttpClientLibrary;
+import io.httpdiag.agent.instrument.jetty.JettyLibrary;
 import io.httpdiag.agent.instrument.threads.ThreadsLibrary;
 import io.httpdiag.agent.instrument.tomcat.TomcatLibrary;
 import io.httpdiag.agent.runtime.Config;
@@ -18,7 +19,8 @@ public final class Libraries {
       new JdkHttpClientLibrary(),
       new ThreadsLibrary(),
       new CoreTransportLibrary(),
-      new TomcatLibrary());
+      new TomcatLibrary(),
+      new JettyLibrary());
 
   private Libraries() {}
 

@@ -78,6 +78,8 @@ public final class ServletApp {
     switch (container) {
       case "tomcat":
         return TomcatContainer.start(servlets, Files.createTempDirectory("tomcat"));
+      case "jetty":
+        return JettyContainer.start(servlets);
       default:
         throw new IllegalArgumentException("unknown container " + container);
     }
