@@ -121,13 +121,25 @@ final class TimeoutDetector implements Detectors.Detector {
     if (t == null || !t.isAlive()) return;
     String[] stack = CallSite.stackOf(t, 40);
     if (stack.length == 0 || x.handlerEndAt != 0) return; // ended meanwhile; the next sweep looks again if not
+    // The agent itself is at work on the handler's thread (its first-use instrumentation, slow on a
+    // loaded machine): not the handler's doing, and no frame of it would name the application's code.
+    // Look again at the next pass.
+    if (agentAtWork(stack)) return;
     String site = handlerSite(stack);
     x.stuckReported = true;
     Findings.report(new Finding(Finding.Kind.STUCK_EXCHANGE, null,
         "handler still running after " + Format.duration(running) + ": " + x.method + " " + x.url + " on connection "
             + Ids.connection(x.connectionId),
         "handler at", site, new String[] {"thread \"" + t.getName() + "\" is at:"},
-        Fixes.STUCK_HANDLER, stack));
+        ServletFixes.stuckHandler(x.id), stack));
+  }
+
+  private static boolean agentAtWork(String[] stack) {
+    for (String frame : stack) {
+      String f = frame.replaceFirst("^.*/", "");
+      if (f.startsWith("io.httpdiag.agent.shaded.") || f.startsWith("io.httpdiag.agent.instrument.")) return true;
+    }
+    return false;
   }
 
   /** The handler's own frame: the first outside the JDK, the agent and core-transport; else the top frame. */

@@ -3,9 +3,13 @@ package io.httpdiag.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -65,6 +69,39 @@ abstract class ServletContainerTests {
           assertEquals(4, responses(with).size(), with.toString());
         }));
       }
+    }
+    return tests;
+  }
+
+  /**
+   * The clean run recorded: one {@code httpdiag.ServerExchange} per request with its status, method,
+   * redacted target and handler time; the async request's handler returned before its work ended.
+   */
+  @TestFactory
+  List<DynamicTest> serverExchangesReadBackFromJfr() throws Exception {
+    List<DynamicTest> tests = new ArrayList<>();
+    Variant v = variants().get(0);
+    for (String java : ServletChild.javas()) {
+      tests.add(DynamicTest.dynamicTest("jfr " + java + " " + v.name(), () -> {
+        Path jfr = ChildJvm.workDir().resolve(container() + "-" + ProcessHandle.current().pid() + "-"
+            + Integer.toHexString(java.hashCode()) + ".jfr");
+        Files.deleteIfExists(jfr);
+        ChildJvm c = child(java, v, "detect=on", "clean");
+        c.jvmArg("-XX:StartFlightRecording:filename=" + jfr + ",settings=" + ChildJvm.jfc());
+        ChildJvm.Result r = ServletChild.healthy(c.run(90));
+        List<RecordedEvent> exchanges = RecordingFile.readAllEvents(jfr).stream()
+            .filter(e -> e.getEventType().getName().equals("httpdiag.ServerExchange")).collect(Collectors.toList());
+        List<String> seen = exchanges.stream().map(e -> e.getString("method") + " " + e.getString("target") + " "
+            + e.getInt("status")).sorted().collect(Collectors.toList());
+        assertEquals(List.of("GET /async 200", "GET /boom 500", "GET /hello?<redacted> 200", "GET /hello?<redacted> 200",
+            "GET /missing 404"), seen, r.toString());
+        RecordedEvent async = exchanges.stream().filter(e -> e.getString("target").equals("/async")).findFirst()
+            .orElseThrow();
+        // The servlet returns at once; the exchange ends when the finisher thread completes it (~50 ms later).
+        assertTrue(async.getDuration().toNanos() - async.getLong("handlerDuration") >= 40_000_000L, async.toString());
+        assertTrue(exchanges.stream().allMatch(e -> e.getLong("bytesOut") > 0 && e.getLong("handlerDuration") > 0),
+            exchanges.toString());
+      }));
     }
     return tests;
   }

@@ -1,0 +1,18 @@
+package io.httpdiag.agent.detect;
+
+import io.httpdiag.agent.runtime.HttpLibrary;
+
+/** Fix texts for handlers that run in a servlet container (Tomcat, Jetty), where core-transport's do not apply. */
+final class ServletFixes {
+  static final String STUCK_HANDLER = "bound the handler's work: give its own calls timeouts (HTTP clients, database"
+      + " queries, locks); work that must take long goes asynchronous with a timeout (AsyncContext.setTimeout, or a"
+      + " Spring MVC Callable/DeferredResult with spring.mvc.async.request-timeout)";
+
+  private ServletFixes() {}
+
+  /** The fix for a stuck handler of the exchange {@code exchangeId}: a servlet container's or core-transport's. */
+  static String stuckHandler(long exchangeId) {
+    HttpLibrary l = HttpLibrary.of(exchangeId);
+    return l == HttpLibrary.TOMCAT || l == HttpLibrary.JETTY ? STUCK_HANDLER : Fixes.STUCK_HANDLER;
+  }
+}
