@@ -10,9 +10,14 @@ final class ServletFixes {
 
   private ServletFixes() {}
 
+  /** Whether the exchange {@code exchangeId} is a servlet container's (Tomcat, Jetty). */
+  static boolean container(long exchangeId) {
+    HttpLibrary l = HttpLibrary.of(exchangeId);
+    return l == HttpLibrary.TOMCAT || l == HttpLibrary.JETTY;
+  }
+
   /** The fix for a stuck handler of the exchange {@code exchangeId}: a servlet container's or core-transport's. */
   static String stuckHandler(long exchangeId) {
-    HttpLibrary l = HttpLibrary.of(exchangeId);
-    return l == HttpLibrary.TOMCAT || l == HttpLibrary.JETTY ? STUCK_HANDLER : Fixes.STUCK_HANDLER;
+    return container(exchangeId) ? STUCK_HANDLER : Fixes.STUCK_HANDLER;
   }
 }

@@ -126,6 +126,9 @@ final class TimeoutDetector implements Detectors.Detector {
     // Look again at the next pass.
     if (agentAtWork(stack)) return;
     String site = handlerSite(stack);
+    // A servlet container's thread with no application frame has not reached the application yet (the
+    // container still parsing, mapping, loading its classes): look again at the next pass.
+    if (ServletFixes.container(x.id) && CallSite.isInternalFrame(site)) return;
     x.stuckReported = true;
     Findings.report(new Finding(Finding.Kind.STUCK_EXCHANGE, null,
         "handler still running after " + Format.duration(running) + ": " + x.method + " " + x.url + " on connection "

@@ -65,6 +65,39 @@ class ServerTimeoutRulesTest {
     assertEquals(Fixes.STUCK_HANDLER, ServletFixes.stuckHandler(7));
   }
 
+  /** A container thread with only container and JDK frames (still loading classes, mapping) is not the servlet's doing. */
+  @Test
+  void aServletThreadNotYetInTheApplicationIsLookedAtAgainNotReported() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Thread worker = new Thread(() -> {
+      try {
+        release.await(); // only JDK frames above Thread.run: no application frame
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "http-nio-exec-1");
+    worker.start();
+    try {
+      long deadline = System.nanoTime() + 10 * SECOND;
+      while (worker.getState() != Thread.State.WAITING && System.nanoTime() < deadline) Thread.onSpinWait();
+      for (io.httpdiag.agent.runtime.HttpLibrary l : List.of(io.httpdiag.agent.runtime.HttpLibrary.TOMCAT,
+          io.httpdiag.agent.runtime.HttpLibrary.JETTY)) {
+        io.httpdiag.agent.runtime.ExchangeState x = new io.httpdiag.agent.runtime.ExchangeState(l.id(1), true,
+            System.nanoTime());
+        x.method = "GET";
+        x.url = "/stuck";
+        x.thread = worker;
+        x.handlerStartAt = System.nanoTime() - 31 * SECOND;
+        detector.inFlight(x, System.nanoTime());
+        assertEquals(List.of(), titles(), l.name());
+        assertTrue(!x.stuckReported, "looked at again at the next pass");
+      }
+    } finally {
+      release.countDown();
+      worker.join(10_000);
+    }
+  }
+
   private static List<String> titles() {
     return Findings.all().stream().map(Finding::title).collect(Collectors.toList());
   }

@@ -2,7 +2,7 @@ package io.httpdiag.agent.it;
 
 import java.util.List;
 
-/** Jetty 12 with ee10 servlets (the version pinned for the tests): see {@link ServletContainerTests}. */
+/** Jetty 12 with ee10 servlets, 12.0 (Spring Boot 3.5's) and 12.1: see {@link ServletContainerTests}. */
 class JettyIT extends ServletContainerTests {
   @Override
   String container() {
@@ -11,7 +11,7 @@ class JettyIT extends ServletContainerTests {
 
   @Override
   List<Variant> variants() {
-    // The child's class path has the test class path's Jetty jars already; the servlet API is added.
-    return List.of(new Variant("Jetty 12", ServletChild.testJar("jakarta.servlet-api")));
+    return List.of(new Variant("Jetty 12.0 (oldest, Spring Boot 3.5)", ServletChild.jettyJars(true)),
+        new Variant("Jetty 12.1 (newest)", ServletChild.jettyJars(false)));
   }
 }

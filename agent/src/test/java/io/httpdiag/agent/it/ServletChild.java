@@ -30,6 +30,32 @@ final class ServletChild {
     throw new AssertionError(marker + " not on the test class path");
   }
 
+  /** Every jar of the test class path whose path contains one of {@code markers}. */
+  static String testJars(String... markers) {
+    List<String> out = new ArrayList<>();
+    for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      for (String m : markers) {
+        if (e.contains(m)) {
+          out.add(e);
+          break;
+        }
+      }
+    }
+    assertTrue(!out.isEmpty(), List.of(markers) + " not on the test class path");
+    return String.join(File.pathSeparator, out);
+  }
+
+  /** The oldest supported Jetty 12's jars (copied by the build) with the servlet API, or the test class path's (the newest). */
+  static String jettyJars(boolean oldest) {
+    String api = testJar("jakarta.servlet-api") + File.pathSeparator + testJar("slf4j-api");
+    if (!oldest) return testJars("/org/eclipse/jetty/") + File.pathSeparator + api;
+    String jars = System.getProperty("httpdiag.test.jettyOldest", "unset");
+    for (String jar : jars.split(File.pathSeparator)) {
+      assertTrue(Files.isRegularFile(Paths.get(jar)), "the oldest Jetty was not copied by the build: " + jar);
+    }
+    return jars + File.pathSeparator + api;
+  }
+
   /** The newest supported Tomcat's jars (copied by the build), or the test class path's (the oldest). */
   static String tomcatJars(boolean newest) {
     if (!newest) return testJar("tomcat-embed-core") + File.pathSeparator + testJar("tomcat-annotations-api");

@@ -3,6 +3,7 @@ package io.httpdiag.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.TestFactory;
 abstract class ServletContainerTests {
   static final String LEAKY = "detect=on,stacks=all,detect.stuck.after=500ms,detect.threads.after=500ms";
 
-  /** One container build to run: its name in test names, its jars (beyond the child's class path). */
+  /** One container build to run: its name in test names, its jars (the container and the servlet API). */
   record Variant(String name, String jars) {}
 
   /** {@code ServletApp}'s first argument. */
@@ -114,9 +115,11 @@ abstract class ServletContainerTests {
         + ServletChild.findings(r) + "\n" + r);
   }
 
+  /** A child JVM whose class path is the test classes, core-transport and the variant's jars only (one container version). */
   ChildJvm child(String java, Variant v, String agentOptions, String scenario) {
-    ChildJvm c = new ChildJvm().java(java).mainClass(ServletChild.APP).args(container(), scenario);
-    if (!v.jars().isEmpty()) c.appendClassPath(v.jars());
+    String cp = String.join(File.pathSeparator, System.getProperty("httpdiag.test.testClasses"),
+        ServletChild.testJar("core-transport"), v.jars());
+    ChildJvm c = new ChildJvm().java(java).mainClassless("-cp", cp, ServletChild.APP, container(), scenario);
     return agentOptions == null ? c : c.agent(agentOptions);
   }
 

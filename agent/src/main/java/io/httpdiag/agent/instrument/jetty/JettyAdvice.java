@@ -67,10 +67,22 @@ public final class JettyAdvice {
     }
   }
 
-  /** {@code HttpChannelState.completeStream(HttpStream, Throwable)}: the exchange is done (on any thread). */
+  /** Jetty 12.1: {@code HttpChannelState.completeStream(HttpStream, Throwable)}: the exchange is done (on any thread). */
   public static final class StreamCompleted {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(@Advice.This HttpChannelState channel, @Advice.Argument(1) Throwable failure) {
+      Response response = channel.getResponse();
+      Request request = channel.getRequest();
+      JettyExchanges.exchangeEnd(channel, response.getStatus(), Request.getContentBytesRead(request),
+          Response.getContentBytesWritten(response),
+          failure == null && !response.getHeaders().contains(HttpHeader.CONNECTION, "close"));
+    }
+  }
+
+  /** Jetty 12.0: {@code HttpChannelState$HandlerInvoker.completeStream(HttpStream, Throwable)}, the same as {@link StreamCompleted}. */
+  public static final class InvokerStreamCompleted {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.FieldValue("this$0") HttpChannelState channel, @Advice.Argument(1) Throwable failure) {
       Response response = channel.getResponse();
       Request request = channel.getRequest();
       JettyExchanges.exchangeEnd(channel, response.getStatus(), Request.getContentBytesRead(request),

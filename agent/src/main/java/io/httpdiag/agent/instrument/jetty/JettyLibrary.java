@@ -12,7 +12,7 @@ import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.dynamic.ClassFileLocator;
 
 /**
- * Jetty 12 (core {@code Handler}s, and ee10 servlets, which run inside them), HTTP/1.1: the hooks
+ * Jetty 12.0 (Spring Boot 3.5's) and 12.1 (core {@code Handler}s, and ee10 servlets, which run inside them), HTTP/1.1: the hooks
  * below, advised by {@link JettyAdvice}, report through {@link JettyExchanges}. HTTP/2 exchanges go
  * through the same channel and are seen; their connections are first met at their first request.
  */
@@ -29,7 +29,10 @@ public final class JettyLibrary implements Library {
       new Hook(CHANNEL + "$HandlerInvoker", named("run").and(takesArguments(0)), ADVICE + "HandlerInvoked"),
       new Hook(CHANNEL + "$ChannelResponse", named("lockedPrepareResponse").and(takesArguments(2)),
           ADVICE + "Committed"),
+      // Where the stream completes moved between 12.0 (the handler invoker) and 12.1 (the channel).
       new Hook(CHANNEL, named("completeStream").and(takesArguments(2)), ADVICE + "StreamCompleted"),
+      new Hook(CHANNEL + "$HandlerInvoker", named("completeStream").and(takesArguments(2)),
+          ADVICE + "InvokerStreamCompleted"),
       new Hook("org.eclipse.jetty.server.AbstractConnector", named("doStart").and(takesArguments(0)),
           ADVICE + "ConnectorStarted"));
 
