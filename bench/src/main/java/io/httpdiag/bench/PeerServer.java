@@ -154,6 +154,8 @@ public final class PeerServer {
     tomcat.setBaseDir(java.nio.file.Files.createTempDirectory("bench-tomcat").toString());
     tomcat.setPort(0);
     tomcat.getConnector().setProperty("address", "127.0.0.1");
+    // Keep-alive without a cap (Tomcat closes every 100th response's connection by default), as the other peers.
+    tomcat.getConnector().setProperty("maxKeepAliveRequests", "-1");
     org.apache.catalina.Context ctx = tomcat.addContext("", null);
     org.apache.catalina.startup.Tomcat.addServlet(ctx, "hello", new jakarta.servlet.http.HttpServlet() {
       @Override
