@@ -45,7 +45,12 @@ final class OverheadBench {
         jvmArgs.put(c, args(c, agent, jfc, tmp));
       }
       System.out.println("agent " + agent + "; JFR settings " + jfc);
-      serverWorkload(o, jvmArgs);
+      serverWorkload(o, jvmArgs, "core");
+      if (!o.quick) {
+        // The servlet containers the agent instruments (a blocking handler on platform threads, as Spring MVC runs).
+        serverWorkload(o, jvmArgs, "jetty");
+        serverWorkload(o, jvmArgs, "tomcat");
+      }
       clientWorkload(o, jvmArgs);
       startup(o, agent);
       try (Stream<Path> logs = Files.list(tmp)) {
@@ -74,16 +79,16 @@ final class OverheadBench {
     };
   }
 
-  private static void serverWorkload(Options o, Map<String, List<String>> jvmArgs) throws Exception {
+  private static void serverWorkload(Options o, Map<String, List<String>> jvmArgs, String kind) throws Exception {
     double seconds = Math.max(1, o.duration / 2);
-    System.out.println("\n### Server workload: core-transport Server, " + (Load.useWrk(o.jvmLoad) ? "wrk -t1 -c" + Load.CONNECTIONS : "in-JVM load")
+    System.out.println("\n### Server workload: " + PeerServer.label(kind) + ", " + (Load.useWrk(o.jvmLoad) ? "wrk -t1 -c" + Load.CONNECTIONS : "in-JVM load")
         + ", " + Table.num(seconds, 1) + " s runs, " + o.rounds + " rounds interleaved   [" + Env.uptime() + "]");
     Map<String, Servers.Running> running = new LinkedHashMap<>();
     try {
       for (String c : CONFIGS) {
         List<String> a = new ArrayList<>(Env.serverJvmArgs());
         a.addAll(jvmArgs.get(c));
-        running.put(c, Servers.start("core", a));
+        running.put(c, Servers.start(kind, a));
       }
       for (Servers.Running s : running.values()) {
         Load.run(s.port(), o.warmup(), o.jvmLoad);
@@ -94,7 +99,7 @@ final class OverheadBench {
         Load.Result r = Load.run(s.port(), seconds, o.jvmLoad);
         return new Rounds.Run(r.rps(), r.p50Micros(), r.p99Micros(), (s.child().cpuMicros() - cpu0) / (double) Math.max(1, r.requests()), 0, r.errors());
       });
-      print("server", runs, o);
+      print(kind.equals("core") ? "server" : "server-" + kind, runs, o);
     } finally {
       for (Servers.Running s : running.values()) {
         s.close();

@@ -48,7 +48,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * on 127.0.0.1 and a free port. Prints {@code LISTENING <port>}, then obeys stdin: {@code stats}
  * prints {@code STATS heapUsed=<bytes> threads=<n>} after a GC; end of input exits.
  *
- * <pre>java -cp httpdiag-bench.jar io.httpdiag.bench.PeerServer core|jdk-vt|jdk-fixed|jetty|jetty-nb|jetty-vt|netty|helidon</pre>
+ * <pre>java -cp httpdiag-bench.jar io.httpdiag.bench.PeerServer core|jdk-vt|jdk-fixed|jetty|jetty-nb|jetty-vt|netty|helidon|tomcat</pre>
  */
 public final class PeerServer {
   static final byte[] HELLO = "Hello, World!".getBytes(StandardCharsets.US_ASCII);
@@ -67,6 +67,7 @@ public final class PeerServer {
       case "jetty-nb" -> "Jetty 12 non-blocking handler";
       case "jetty" -> "Jetty 12 blocking handler, platform threads";
       case "jetty-vt" -> "Jetty 12 blocking handler, virtual threads";
+      case "tomcat" -> "embedded Tomcat 10.1, a servlet (NIO connector)";
       case "netty" -> "Netty 4.1 (NIO, 1 event loop)";
       case "helidon" -> "Helidon 4 WebServer";
       case "nginx" -> "nginx (ceiling; 1 worker)";
@@ -82,6 +83,7 @@ public final class PeerServer {
       case "jetty-nb" -> jetty(true, false);
       case "jetty" -> jetty(false, false);
       case "jetty-vt" -> jetty(false, true);
+      case "tomcat" -> tomcat();
       case "netty" -> netty();
       case "helidon" -> helidon();
       default -> throw new IllegalArgumentException("unknown server " + args[0] + "; one of " + KINDS);
@@ -144,6 +146,29 @@ public final class PeerServer {
     });
     server.start();
     return c.getLocalPort();
+  }
+
+  /** Embedded Tomcat as Spring Boot builds it: one context, one servlet writing the 13 bytes. */
+  private static int tomcat() throws Exception {
+    org.apache.catalina.startup.Tomcat tomcat = new org.apache.catalina.startup.Tomcat();
+    tomcat.setBaseDir(java.nio.file.Files.createTempDirectory("bench-tomcat").toString());
+    tomcat.setPort(0);
+    tomcat.getConnector().setProperty("address", "127.0.0.1");
+    // Keep-alive without a cap (Tomcat closes every 100th response's connection by default), as the other peers.
+    tomcat.getConnector().setProperty("maxKeepAliveRequests", "-1");
+    org.apache.catalina.Context ctx = tomcat.addContext("", null);
+    org.apache.catalina.startup.Tomcat.addServlet(ctx, "hello", new jakarta.servlet.http.HttpServlet() {
+      @Override
+      protected void doGet(jakarta.servlet.http.HttpServletRequest req, jakarta.servlet.http.HttpServletResponse resp)
+          throws java.io.IOException {
+        resp.setContentType("text/plain");
+        resp.setContentLength(HELLO.length);
+        resp.getOutputStream().write(HELLO);
+      }
+    });
+    ctx.addServletMappingDecoded("/", "hello");
+    tomcat.start();
+    return tomcat.getConnector().getLocalPort();
   }
 
   private static boolean hello(Response response, Callback callback) {

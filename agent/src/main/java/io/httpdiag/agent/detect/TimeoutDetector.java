@@ -39,6 +39,10 @@ final class TimeoutDetector implements Detectors.Detector {
         }
         break;
       }
+      case ServerTimeoutRules.TOMCAT:
+      case ServerTimeoutRules.JETTY:
+        ServerTimeoutRules.judge(component, callSite, s);
+        break;
       case "transport":
         if (s[0] == 0) {
           Findings.report(new Finding(Finding.Kind.MISSING_TIMEOUT, null,
@@ -140,13 +144,28 @@ final class TimeoutDetector implements Detectors.Detector {
     if (t == null || !t.isAlive()) return;
     String[] stack = CallSite.stackOf(t, 40);
     if (stack.length == 0 || x.handlerEndAt != 0) return; // ended meanwhile; the next sweep looks again if not
+    // The agent itself is at work on the handler's thread (its first-use instrumentation, slow on a
+    // loaded machine): not the handler's doing, and no frame of it would name the application's code.
+    // Look again at the next pass.
+    if (agentAtWork(stack)) return;
     String site = handlerSite(stack);
+    // A servlet container's thread with no application frame has not reached the application yet (the
+    // container still parsing, mapping, loading its classes): look again at the next pass.
+    if (ServletFixes.container(x.id) && CallSite.isInternalFrame(site)) return;
     x.stuckReported = true;
     Findings.report(new Finding(Finding.Kind.STUCK_EXCHANGE, null,
         "handler still running after " + Format.duration(running) + ": " + x.method + " " + x.url + " on connection "
             + Ids.connection(x.connectionId),
         "handler at", site, new String[] {"thread \"" + t.getName() + "\" is at:"},
-        Fixes.STUCK_HANDLER, stack));
+        ServletFixes.stuckHandler(x.id), stack));
+  }
+
+  private static boolean agentAtWork(String[] stack) {
+    for (String frame : stack) {
+      String f = frame.replaceFirst("^.*/", "");
+      if (f.startsWith("io.httpdiag.agent.shaded.") || f.startsWith("io.httpdiag.agent.instrument.")) return true;
+    }
+    return false;
   }
 
   /** The handler's own frame: the first outside the JDK, the agent and core-transport; else the top frame. */

@@ -3,8 +3,10 @@ package io.httpdiag.agent.instrument;
 import io.httpdiag.agent.instrument.apache4.Apache4Library;
 import io.httpdiag.agent.instrument.core.CoreTransportLibrary;
 import io.httpdiag.agent.instrument.jdk.JdkHttpClientLibrary;
+import io.httpdiag.agent.instrument.jetty.JettyLibrary;
 import io.httpdiag.agent.instrument.okhttp.OkHttpLibrary;
 import io.httpdiag.agent.instrument.threads.ThreadsLibrary;
+import io.httpdiag.agent.instrument.tomcat.TomcatLibrary;
 import io.httpdiag.agent.instrument.urlconnection.UrlConnectionLibrary;
 import io.httpdiag.agent.runtime.Config;
 import java.io.File;
@@ -22,7 +24,9 @@ public final class Libraries {
       new CoreTransportLibrary(),
       new UrlConnectionLibrary(),
       new OkHttpLibrary(),
-      new Apache4Library());
+      new Apache4Library(),
+      new TomcatLibrary(),
+      new JettyLibrary());
 
   private Libraries() {}
 

@@ -172,6 +172,17 @@ public final class CallSite {
   }
 
   /**
+   * The servlet containers (Tomcat, Jetty), the servlet API and Spring MVC's dispatch: a handler's
+   * first frame outside them is the application's servlet, handler or controller method.
+   */
+  static boolean serverFramework(String className) {
+    return className.startsWith("org.apache.catalina.") || className.startsWith("org.apache.coyote.")
+        || className.startsWith("org.apache.tomcat.") || className.startsWith("org.eclipse.jetty.")
+        || className.startsWith("jakarta.servlet.") || className.startsWith("org.springframework.web.servlet.")
+        || className.startsWith("org.springframework.web.method.");
+  }
+
+  /**
    * Frames that are not the user's: the JDK, ByteBuddy, the agent's own packages, core-transport and
    * the other instrumented HTTP libraries.
    */
@@ -184,6 +195,7 @@ public final class CallSite {
         || className.startsWith("org.apache.hc.") || className.startsWith("org.apache.http.")) {
       return true; // the instrumented HTTP libraries themselves (OkHttp, Apache HttpClient 5 and 4)
     }
+    if (serverFramework(className)) return true;
     if (!className.startsWith("io.httpdiag.")) return false;
     int dot = className.lastIndexOf('.');
     String pkg = dot < 0 ? "" : className.substring(0, dot);

@@ -46,6 +46,8 @@ public final class Config {
     k.put("instrument.core", "on|off");
     k.put("instrument.jdk", "on|off");
     k.put("instrument.okhttp", "on|off");
+    k.put("instrument.tomcat", "on|off");
+    k.put("instrument.jetty", "on|off");
     k.put("redact", "header names separated by ';'");
     k.put("redact.query", "all|values|off");
     k.put("max.exchanges", "an integer in 16..1000000");
@@ -75,6 +77,10 @@ public final class Config {
   public final boolean instrumentJdk;
   /** Instrument OkHttp 4 and 5 ({@code okhttp3}). */
   public final boolean instrumentOkHttp;
+  /** Instrument embedded Tomcat's HTTP/1.1 connector and servlet container. */
+  public final boolean instrumentTomcat;
+  /** Instrument Jetty 12's HTTP/1.1 connections and handlers (core and ee10 servlets). */
+  public final boolean instrumentJetty;
   /** Lower-case header names whose values are redacted: the defaults plus {@code redact=}. */
   public final Set<String> redactedHeaders;
   public final QueryRedaction redactQuery;
@@ -129,6 +135,8 @@ public final class Config {
     instrumentCore = "on".equals(v.getOrDefault("instrument.core", "on"));
     instrumentJdk = "on".equals(v.getOrDefault("instrument.jdk", "on"));
     instrumentOkHttp = "on".equals(v.getOrDefault("instrument.okhttp", "on"));
+    instrumentTomcat = "on".equals(v.getOrDefault("instrument.tomcat", "on"));
+    instrumentJetty = "on".equals(v.getOrDefault("instrument.jetty", "on"));
     Set<String> headers = new TreeSet<>(DEFAULT_REDACTED_HEADERS);
     String extra = v.get("redact");
     if (extra != null) {

@@ -204,7 +204,14 @@ public final class ThreadTracker {
     return cls.startsWith("io.httpdiag.http.") || cls.startsWith("jdk.internal.net.http.")
         || cls.startsWith("java.net.http.") || cls.startsWith("sun.net.")
         || cls.equals("java.util.concurrent.CompletableFuture$Delayer")
-        || cls.startsWith("okhttp3.") || cls.startsWith("okio."); // OkHttp's TaskRunner, Okio's Watchdog
+        || cls.startsWith("okhttp3.") || cls.startsWith("okio.") // OkHttp's TaskRunner, Okio's Watchdog
+        || container(cls);
+  }
+
+  /** The servlet containers start their own threads (workers, pollers, async timeouts): never the application's. */
+  private static boolean container(String cls) {
+    return cls.startsWith("org.apache.catalina.") || cls.startsWith("org.apache.coyote.")
+        || cls.startsWith("org.apache.tomcat.") || cls.startsWith("org.eclipse.jetty.");
   }
 
   /** {@code s} or its innermost enclosing scope that has not ended. */
