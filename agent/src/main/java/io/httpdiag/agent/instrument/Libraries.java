@@ -1,5 +1,6 @@
 package io.httpdiag.agent.instrument;
 
+import io.httpdiag.agent.instrument.apache5.Apache5Library;
 import io.httpdiag.agent.instrument.core.CoreTransportLibrary;
 import io.httpdiag.agent.instrument.jdk.JdkHttpClientLibrary;
 import io.httpdiag.agent.instrument.threads.ThreadsLibrary;
@@ -16,7 +17,8 @@ public final class Libraries {
   public static final List<Library> ALL = List.of(
       new JdkHttpClientLibrary(),
       new ThreadsLibrary(),
-      new CoreTransportLibrary());
+      new CoreTransportLibrary(),
+      new Apache5Library());
 
   private Libraries() {}
 
