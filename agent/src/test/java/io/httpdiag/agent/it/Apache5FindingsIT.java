@@ -96,4 +96,44 @@ class Apache5FindingsIT {
     ChildJvm.Result r = run(scenario, "fixed", version, java);
     assertEquals(List.of(), CoreFindingsIT.findings(r), r::toString);
   }
+
+  static Stream<Arguments> versionsAndJavas() {
+    List<Arguments> out = new ArrayList<>();
+    for (String java : JdkFindingsIT.javas()) {
+      for (String version : versions()) out.add(Arguments.of(version, java));
+    }
+    return out.stream();
+  }
+
+  /**
+   * The lifecycle log of a fresh connection, the same connection reused (with its idle time) and one
+   * over TLS, and every hook found (no warning) on this version.
+   */
+  @ParameterizedTest(name = "{0} on {1}")
+  @MethodSource("versionsAndJavas")
+  void freshReusedAndTlsConnectionsAreLogged(String version, String java) throws Exception {
+    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(APACHE5_LEAKS).appendClassPath(classPath(version))
+        .agent("log=full").args("lifecycle", "leaky").run().assertHealthy();
+    assertEquals(version, r.testapp("httpclient5 "), r::toString);
+    List<String> log = Stream.concat(r.stderr.stream(), r.stdout.stream()).filter(l -> l.startsWith("httpdiag "))
+        .collect(Collectors.toList());
+    assertTrue(log.stream().noneMatch(l -> l.startsWith("httpdiag: warning")), "a hook is missing on " + version + "\n" + r);
+    String[] expected = {
+        "httpdiag apache5client1 clientCreated library=apache5 connectTimeout=180000ms responseTimeout=none socketTimeout=180000ms",
+        "httpdiag #a5-1 +", "connectStart addr=127.0.0.1:",
+        "httpdiag #a5-1 +", "gotConn reused=false wasIdle=false conn=a5c1",
+        "httpdiag #a5-1 +", "gotResponseHeaders status=200 contentLength=13",
+        "httpdiag #a5-1 +", "bodyEnd bytes=13 drained=true closedBy=eof -> putIdleConn ok",
+        "httpdiag #a5-2 +", "gotConn reused=true wasIdle=true idle=",
+        "httpdiag #a5-3 +", "tlsHandshakeDone protocol=TLSv1.3",
+        "httpdiag #a5-3 +", "gotConn reused=false wasIdle=false conn=a5c2",
+        "httpdiag #a5-3 GET https://127.0.0.1:", "status=200"};
+    assertTrue(log.stream().anyMatch(l -> l.equals(expected[0])), expected[0] + "\n" + r);
+    for (int i = 1; i < expected.length; i += 2) {
+      String prefix = expected[i];
+      String part = expected[i + 1];
+      assertTrue(log.stream().anyMatch(l -> l.startsWith(prefix) && l.contains(part)), prefix + "..." + part + "\n" + r);
+    }
+    assertTrue(log.stream().anyMatch(l -> l.startsWith("httpdiag #a5-2 +") && l.contains("conn=a5c1")), r::toString);
+  }
 }

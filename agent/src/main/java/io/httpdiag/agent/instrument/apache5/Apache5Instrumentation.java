@@ -144,15 +144,24 @@ public final class Apache5Instrumentation {
     }
   }
 
-  /** The pool hands an entry over: {@code PoolingHttpClientConnectionManager$InternalConnectionEndpoint(PoolEntry)}. */
+  /**
+   * The pool hands an entry over: {@code PoolingHttpClientConnectionManager$InternalConnectionEndpoint}
+   * made with it (its only constructor: static nested in 5.6, an inner class in 5.1, so the entry's
+   * position differs; one small array per lease finds it).
+   */
   public static final class Leased {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static void enter(@Advice.Argument(0) PoolEntry<?, ?> entry) {
-      Object connection = entry.getConnection();
-      // 5.6 assigns a new, unconnected connection to a new entry before this: only an open one is reused.
-      boolean open = connection instanceof org.apache.hc.core5.http.HttpConnection
-          && ((org.apache.hc.core5.http.HttpConnection) connection).isOpen();
-      Apache5Connections.leased(connection, open, entry.getUpdated());
+    public static void enter(@Advice.AllArguments Object[] args) {
+      for (Object a : args) {
+        if (a instanceof PoolEntry) {
+          PoolEntry<?, ?> entry = (PoolEntry<?, ?>) a;
+          Object connection = entry.getConnection();
+          // 5.6 assigns a new, unconnected connection to a new entry before this: only an open one is reused.
+          boolean open = connection instanceof org.apache.hc.core5.http.HttpConnection
+              && ((org.apache.hc.core5.http.HttpConnection) connection).isOpen();
+          Apache5Connections.leased(connection, open, entry.getUpdated());
+        }
+      }
     }
   }
 
