@@ -53,12 +53,14 @@ public final class Apache5Exchanges {
       if (error != null) {
         if (x.released != null) Events.putIdleConn(x.id, x.connectionId, x.released);
         Events.exchangeFailed(x.id, error);
+        forget(x);
         return;
       }
       if (!streamed) {
         x.bodyEnded = true;
         Events.bodyEnd(x.id, x.connectionId, 0, x.contentLength, true, "noBody");
         Events.putIdleConn(x.id, x.connectionId, x.released != null ? x.released : "ok");
+        forget(x);
         return;
       }
       Apache5State.table.put(response, x, false);
@@ -72,7 +74,7 @@ public final class Apache5Exchanges {
   public static void runtimeCreated(Object runtime) {
     try {
       X x = Apache5State.current.get();
-      if (x != null && x.executing) Apache5State.table.put(runtime, x, false);
+      if (x != null && x.executing && Apache5State.table.put(runtime, x, false)) x.addRuntime(runtime);
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -102,6 +104,9 @@ public final class Apache5Exchanges {
   public static void leaseDone(Object runtime, long waitedNanos, Throwable error, int routeLeased, int routePending,
       int routeMax, int totalLeased, int totalPending, int totalMax) {
     try {
+      Lease l = Apache5State.lease.get();
+      Object connection = l.connection;
+      l.connection = null; // held only from the pool entry's hand-over to here
       X x = Apache5State.exchange(runtime);
       if (x == null) return;
       boolean waitedForRelease = error != null || Apache5State.releases.get() != x.releasesAtLease;
@@ -114,9 +119,6 @@ public final class Apache5Exchanges {
         Events.poolWait(x.id, waitedNanos, totalMax, totalLeased, totalPending,
             "PoolingHttpClientConnectionManagerBuilder.setMaxConnTotal, default 25 in all");
       }
-      Lease l = Apache5State.lease.get();
-      Object connection = l.connection;
-      l.connection = null;
       if (error != null) return;
       if (l.reused && connection != null) {
         Apache5State.Conn c = Apache5State.connection(connection);
@@ -156,8 +158,21 @@ public final class Apache5Exchanges {
         return;
       }
       Events.putIdleConn(x.id, x.connectionId, result);
+      if (x.bodyEnded) forget(x);
     } catch (Throwable t) {
       Counters.failure(t);
+    }
+  }
+
+  /**
+   * The exchange is over: its runtimes leave the table now rather than at their collection, so that a
+   * busy client cannot fill it (a full table drops new keys, and their exchanges would go unseen).
+   */
+  private static void forget(X x) {
+    Object[] runtimes = x.runtimes;
+    for (Object r : runtimes) {
+      Object runtime = r instanceof java.lang.ref.Reference ? ((java.lang.ref.Reference<?>) r).get() : null;
+      if (runtime != null) Apache5State.table.remove(runtime);
     }
   }
 

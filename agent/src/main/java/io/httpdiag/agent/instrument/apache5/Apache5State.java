@@ -47,6 +47,15 @@ final class Apache5State {
     /** A new connection was leased: gotConn comes when connect ends. */
     boolean awaitingConnect;
 
+    /** Weak references to this exchange's exec runtimes (one, or more when HttpClient forks one). */
+    volatile Object[] runtimes = new Object[0];
+
+    void addRuntime(Object runtime) {
+      Object[] r = java.util.Arrays.copyOf(runtimes, runtimes.length + 1);
+      r[r.length - 1] = new java.lang.ref.WeakReference<>(runtime);
+      runtimes = r;
+    }
+
     X(long id, X previous) {
       this.id = id;
       this.previous = previous;
