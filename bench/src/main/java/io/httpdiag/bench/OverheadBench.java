@@ -109,7 +109,8 @@ final class OverheadBench {
     try (Servers.Running server = Servers.start("core", Env.serverJvmArgs())) {
       Load.run(server.port(), o.warmup(), o.jvmLoad);
       // --quick leaves out the JDK HttpClient to stay within its 2 minutes.
-      for (String client : o.quick ? List.of("core") : List.of("core", "jdk")) {
+      // Apache HttpClient 5 (classic): the agent's HC5 hooks (instrument.apache5), same workload and configurations.
+      for (String client : o.quick ? List.of("core") : List.of("core", "jdk", "apache")) {
         Map<String, List<Rounds.Run>> runs = Rounds.interleave(CONFIGS, o.clientRounds(), o.cvBound,
             c -> ClientBench.launch(client, server.url(), jvmArgs.get(c), o.overheadClientWarmupMs(), o.clientWindowMs(), 1));
         System.out.println("\n" + ClientRun.label(client));
