@@ -114,7 +114,7 @@ final class OverheadBench {
     try (Servers.Running server = Servers.start("core", Env.serverJvmArgs())) {
       Load.run(server.port(), o.warmup(), o.jvmLoad);
       // --quick leaves out the other libraries to stay within its 2 minutes.
-      for (String client : o.quick ? List.of("core") : List.of("core", "jdk", "urlconnection", "okhttp", "apache4")) {
+      for (String client : o.quick ? List.of("core") : List.of("core", "jdk", "urlconnection", "okhttp", "apache", "apache4")) {
         Map<String, List<Rounds.Run>> runs = Rounds.interleave(CONFIGS, o.clientRounds(), o.cvBound,
             c -> ClientBench.launch(client, server.url(), jvmArgs.get(c), o.overheadClientWarmupMs(), o.clientWindowMs(), 1));
         System.out.println("\n" + ClientRun.label(client));

@@ -15,8 +15,13 @@ final class Apache5Fixes {
       case BODY_CLOSED_LATE:
         return "close the CloseableHttpResponse as soon as its entity is read: until then its connection is leased";
       case BODY_CLOSED_EARLY:
-        return "consume the entity to the end (EntityUtils.consume) before closing the response, or ask for less "
-            + "(HEAD, Range); closing it early throws the connection away";
+        // Reported only where HttpClient then closes the connection: CloseableHttpResponse.close() with the
+        // entity unconsumed (5.1; from 5.5 it reads the rest and keeps the connection). Closing the
+        // entity's stream reads the rest in every version, so it is never this finding.
+        return "consume the entity (EntityUtils.consume(response.getEntity())) before closing the "
+            + "CloseableHttpResponse, or use execute(request, responseHandler): on this version closing it unconsumed "
+            + "closes the connection (from 5.5 HttpClient reads the rest and keeps it); ask for less (HEAD, Range) "
+            + "when the rest is not wanted";
       case CLIENT_PER_REQUEST:
         return "build one CloseableHttpClient (HttpClients.custom()...build()) at start-up and share it: it is "
             + "thread-safe, and each one has its own connection pool";
@@ -25,9 +30,10 @@ final class Apache5Fixes {
             + "keeps connections open until then";
       case MISSING_TIMEOUT:
       case STUCK_EXCHANGE:
-        return "set a response timeout: RequestConfig.custom().setResponseTimeout(Timeout.ofSeconds(10)) (5.x has "
-            + "none by default), and ConnectionConfig.custom().setConnectTimeout(...) / setSocketTimeout(...) on "
-            + "the connection manager";
+        return "set a response timeout: RequestConfig.custom().setResponseTimeout(Timeout.ofSeconds(10)) (none by "
+            + "default), and keep a socket timeout on the pool (SocketConfig.setSoTimeout, or from 5.2 "
+            + "ConnectionConfig.setSocketTimeout: 3 minutes by default; 0 waits forever); connect timeout: "
+            + "ConnectionConfig.custom().setConnectTimeout(...) (5.2+) or RequestConfig.setConnectTimeout (5.1)";
       case POOL_CHURN:
         return "share one CloseableHttpClient, close or consume every response so its connection returns to the "
             + "pool, and size the pool to the concurrency (PoolingHttpClientConnectionManagerBuilder "

@@ -1,6 +1,7 @@
 package io.httpdiag.agent.instrument;
 
 import io.httpdiag.agent.instrument.apache4.Apache4Library;
+import io.httpdiag.agent.instrument.apache5.Apache5Library;
 import io.httpdiag.agent.instrument.core.CoreTransportLibrary;
 import io.httpdiag.agent.instrument.jdk.JdkHttpClientLibrary;
 import io.httpdiag.agent.instrument.jetty.JettyLibrary;
@@ -23,6 +24,7 @@ public final class Libraries {
       new ThreadsLibrary(),
       new CoreTransportLibrary(),
       new UrlConnectionLibrary(),
+      new Apache5Library(),
       new OkHttpLibrary(),
       new Apache4Library(),
       new TomcatLibrary(),
