@@ -44,9 +44,9 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class SpringAppCase {
-  /** Libraries instrumented on other branches: hc5 (Apache HttpClient 5), huc (HttpURLConnection), okhttp. */
+  /** Libraries whose instrumentation is not on this branch yet (none now: hc5, huc and okhttp have landed). */
   static final Set<String> PENDING = Set.copyOf(Arrays.asList(
-      System.getProperty("httpdiag.test.pending", "hc5,huc,okhttp").split(",")));
+      System.getProperty("httpdiag.test.pending", "").split(",")));
   private static final Duration STARTUP = Duration.ofSeconds(60);
   /** Every expected finding should be in by then (they take detect.body.after = 2 s and a sweep). */
   private static final Duration FINDINGS = Duration.ofSeconds(20);
@@ -81,7 +81,8 @@ abstract class SpringAppCase {
       new Expected("jdk", "BODY_NOT_CLOSED", "jdkBodyNotClosed", "RestClient"),
       new Expected("hc5", "BODY_NOT_CLOSED", "hc5BodyNotClosed", "RestClient"),
       new Expected("hc5", "POOL_EXHAUSTED", "hc5PoolExhausted", "RestClient"),
-      new Expected("hc5", "MISSING_TIMEOUT", "hc5Create|hc5BodyNotClosed", "RestClient"),
+      // No MISSING_TIMEOUT for RestClient.create() on HC5: its defaults bound every wait (3 min socket timeout
+      // from SocketConfig, 3 min connect and connection-request), so a stalled server cannot hold a thread forever.
       new Expected("huc", "MISSING_TIMEOUT", "hucNoTimeout", "RestTemplate"),
       new Expected("huc", "BODY_NOT_CLOSED", "hucBodyNotClosed", "AbstractClientHttpRequest"),
       new Expected("okhttp", "BODY_NOT_CLOSED", "okhttpNotClosed", null));
