@@ -3,6 +3,7 @@ package io.httpdiag.agent.detect;
 import io.httpdiag.agent.runtime.ExchangeState;
 import io.httpdiag.agent.runtime.Finding;
 import io.httpdiag.agent.runtime.Findings;
+import io.httpdiag.agent.runtime.Ids;
 import io.httpdiag.agent.runtime.Step;
 
 /**
@@ -24,9 +25,12 @@ final class PoolExhaustedDetector implements Detectors.Detector {
     String busy = (x.poolLeased >= 0 ? x.poolLeased + " leased" : "leased unknown")
         + (x.poolPending >= 0 ? ", " + x.poolPending + " waiting" : "");
     Findings.report(new Finding(Finding.Kind.POOL_EXHAUSTED, "pool|" + x.hostPort + "|" + x.callSite,
-        "request waited " + Format.duration(x.poolWaitNanos) + " for a connection to " + x.hostPort
-            + ": the pool is at its limit: " + x.method + " " + x.url,
-        "sent at", x.callSite, new String[] {limit + "; " + busy + " when it asked"},
+        (Ids.isOkHttp(x.id)
+            ? "async call waited " + Format.duration(x.poolWaitNanos) + " in OkHttp's Dispatcher queue for "
+                + x.hostPort + ": its per-host limit was reached: "
+            : "request waited " + Format.duration(x.poolWaitNanos) + " for a connection to " + x.hostPort
+                + ": the pool is at its limit: ") + x.method + " " + x.url,
+        "sent at", x.callSite, new String[] {limit + "; " + busy},
         Fixes.of(Finding.Kind.POOL_EXHAUSTED, x), null));
   }
 }

@@ -15,6 +15,10 @@ public final class Ids {
     return HttpLibrary.of(id) == HttpLibrary.JDK;
   }
 
+  public static boolean isOkHttp(long id) {
+    return HttpLibrary.of(id) == HttpLibrary.OKHTTP;
+  }
+
   /** Whether the id is core-transport's (its log shows plain numbers). */
   public static boolean isCore(long id) {
     return HttpLibrary.of(id) == HttpLibrary.CORE;
