@@ -19,7 +19,7 @@ public final class ConnectionEvent extends Event {
 
   @Label("Connection Id") @Description("0 when the dial failed") public long connectionId;
   @Label("Exchange Id") @Description("The exchange that dialed") public long exchangeId;
-  @Label("Client") @Description("core (core-transport) or jdk (java.net.http.HttpClient)") public String client;
+  @Label("Client") @Description("The library: core (core-transport), jdk (java.net.http.HttpClient), urlconnection (HttpURLConnection), okhttp, apache5, apache4") public String client;
   @Label("Host") @Description("host:port") public String host;
   @Label("Address") @Description("The address dialed") public String address;
   @Label("Connect") @Description("TCP connect." + JfrReporter.NOT_HAPPENED)

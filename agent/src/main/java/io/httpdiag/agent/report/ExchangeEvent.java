@@ -23,8 +23,8 @@ import jdk.jfr.Timespan;
 public final class ExchangeEvent extends Event {
   public static final String NAME = "httpdiag.Exchange";
 
-  @Label("Exchange Id") @Description("Per client kind: core-transport's #n or the JDK HttpClient's #jn") public long exchangeId;
-  @Label("Client") @Description("core (core-transport) or jdk (java.net.http.HttpClient)") public String client;
+  @Label("Exchange Id") @Description("The number n of the log's #n, #jn, #okn...: unique per client library") public long exchangeId;
+  @Label("Client") @Description("The library: core (core-transport), jdk (java.net.http.HttpClient), urlconnection (HttpURLConnection), okhttp, apache5, apache4") public String client;
   @Label("Method") public String method;
   @Label("URL") @Description("The URL, query and user info redacted") public String url;
   @Label("Host") @Description("host:port") public String host;
