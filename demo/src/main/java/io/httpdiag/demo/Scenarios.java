@@ -34,6 +34,7 @@ final class Scenarios {
     all.addAll(JdkScenarios.all());
     all.addAll(UrlConnectionScenarios.all());
     all.addAll(OkHttpScenarios.all());
+    all.addAll(Apache5Scenarios.all());
     all.addAll(Apache4Scenarios.all());
     all.add(new HandlerThreadLeak());
     return all;

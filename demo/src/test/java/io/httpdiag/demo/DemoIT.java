@@ -84,6 +84,16 @@ class DemoIT {
   }
 
   @Test
+  void apache5PoolExhaustedRowIsFound() {
+    String[] bad = row("pool-exhausted-apache5", "bad");
+    assertEquals("ok", bad[5], String.join(" | ", bad) + "\n" + all.describe());
+    assertTrue(bad[4].contains("POOL_EXHAUSTED") && bad[4].contains("BODY_NOT_CLOSED"), String.join(" | ", bad));
+    assertEquals("-", row("pool-exhausted-apache5", "fixed")[4], String.join(" | ", row("pool-exhausted-apache5", "fixed")));
+    assertTrue(all.err.contains("sent at io.httpdiag.demo.Apache5Scenarios$PoolExhausted.run(Apache5Scenarios.java:"),
+        all.describe());
+  }
+
+  @Test
   void apache4PoolExhaustedRowIsFound() {
     String[] bad = row("pool-exhausted-apache4", "bad");
     assertEquals("ok", bad[5], String.join(" | ", bad) + "\n" + all.describe());
