@@ -132,6 +132,30 @@ public class SpringApp {
     return restTemplateFixed.getForObject(backend, byte[].class).length; // clean:huc
   }
 
+  // Server side, embedded Tomcat (issue 16): a controller that leaves a thread behind, and one that hangs.
+
+  private final java.util.concurrent.CountDownLatch neverReleased = new java.util.concurrent.CountDownLatch(1);
+
+  @GetMapping("/server/thread-leak")
+  String serverThreadLeak() {
+    Thread worker = new Thread(() -> {
+      try {
+        Thread.sleep(120_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "leaky-worker");
+    worker.setDaemon(true);
+    worker.start(); // site:serverThreadLeak
+    return "started";
+  }
+
+  @GetMapping("/server/stuck")
+  String serverStuck() throws InterruptedException {
+    neverReleased.await(120, TimeUnit.SECONDS); // site:serverStuck
+    return "released";
+  }
+
   // OkHttp 4, straight.
 
   @GetMapping("/okhttp/not-closed")

@@ -85,7 +85,10 @@ abstract class SpringAppCase {
       // from SocketConfig, 3 min connect and connection-request), so a stalled server cannot hold a thread forever.
       new Expected("huc", "MISSING_TIMEOUT", "hucNoTimeout", "RestTemplate"),
       new Expected("huc", "BODY_NOT_CLOSED", "hucBodyNotClosed", "AbstractClientHttpRequest"),
-      new Expected("okhttp", "BODY_NOT_CLOSED", "okhttpNotClosed", null));
+      new Expected("okhttp", "BODY_NOT_CLOSED", "okhttpNotClosed", null),
+      // the server half (issue 16): Spring MVC on embedded Tomcat
+      new Expected("tomcat", "THREAD_LEAK", "serverThreadLeak", null),
+      new Expected("tomcat", "STUCK_EXCHANGE", "serverStuck", null));
 
   /** The child's {@code java} binary. */
   abstract String java();
@@ -100,7 +103,7 @@ abstract class SpringAppCase {
     out = work.resolve(tag + ".out");
     Files.deleteIfExists(log);
     List<String> command = List.of(java(),
-        "-javaagent:" + agentJar() + "=log.format=json,log.file=" + log + ",detect.body.after=2s,detect.threads.after=2s",
+        "-javaagent:" + agentJar() + "=log.format=json,log.file=" + log + ",detect.body.after=2s,detect.threads.after=2s,detect.stuck.after=2s",
         "-Dspring.main.banner-mode=off", "-Dlogging.level.root=WARN",
         "-cp", System.getProperty("java.class.path"), SpringApp.class.getName(),
         "--server.port=0", "--server.address=127.0.0.1");
@@ -119,6 +122,8 @@ abstract class SpringAppCase {
     get("/huc/no-timeout");
     get("/huc/body-not-closed");
     get("/okhttp/not-closed");
+    get("/server/thread-leak");
+    http.sendAsync(HttpRequest.newBuilder(base.resolve("/server/stuck")).build(), HttpResponse.BodyHandlers.discarding()); // hangs
     // Wait for the instrumented libraries' findings; then the pending ones have had as long.
     // Until every expected finding is in, or the deadline: then each expectation passes or fails on its own test.
     awaitUntil(FINDINGS, () -> EXPECTED.stream().allMatch(e -> found(e) != null));
