@@ -28,6 +28,7 @@ class Apache4FindingsIT {
       {"bodyCollected", "BODY_NOT_CLOSED", "dropOrRead"},
       {"bodyClosedEarly", "BODY_CLOSED_EARLY", "bodyClosedEarly"},
       {"clientPerRequest", "CLIENT_PER_REQUEST", "clientPerRequest"},
+      {"clientPerRequest", "POOL_CHURN", "clientPerRequest"},
       {"clientNotClosed", "CLIENT_NOT_CLOSED", "buildUseAndDrop"},
       {"noTimeouts", "MISSING_TIMEOUT", "noTimeouts"},
       {"noTimeouts", "MISSING_TIMEOUT", "client"},

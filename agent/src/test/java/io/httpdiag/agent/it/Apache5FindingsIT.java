@@ -28,6 +28,7 @@ class Apache5FindingsIT {
       {"bodyCollected", "BODY_NOT_CLOSED", "dropOrReadResponse"},
       {"bodyClosedEarly", "BODY_CLOSED_EARLY", "bodyClosedEarly"},
       {"clientPerRequest", "CLIENT_PER_REQUEST", "client"},
+      {"clientPerRequest", "POOL_CHURN", "clientPerRequest"},
       {"clientNotClosed", "CLIENT_NOT_CLOSED", "buildUseAndDrop"},
       {"noTimeouts", "MISSING_TIMEOUT", "noTimeouts"},
       {"poolExhausted", "POOL_EXHAUSTED", "lambda$poolExhausted$"}};

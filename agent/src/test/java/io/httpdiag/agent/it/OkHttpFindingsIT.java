@@ -31,6 +31,7 @@ class OkHttpFindingsIT {
       {"BODY_NOT_CLOSED", "dropOrReadResponse", ".execute()"},
       {"BODY_CLOSED_EARLY", "bodyClosedEarly", ".execute()"},
       {"CLIENT_PER_REQUEST", "client", "b.build()"},
+      {"POOL_CHURN", "clientPerRequest", ".execute()"},
       {"MISSING_TIMEOUT", "noTimeouts", ".execute()"},
       {"POOL_EXHAUSTED", "dispatcherExhausted", ".enqueue("}};
 

@@ -137,7 +137,8 @@ public final class Apache4Leaks {
 
   /** Leaky: a new client (and pool) per request, each closed after it. */
   static void clientPerRequest() throws Exception {
-    for (int i = 0; i < 8; i++) {
+    // 60: past the churn detector's 50 dials within 10 s at one request in flight (POOL_CHURN too)
+    for (int i = 0; i < 60; i++) {
       CloseableHttpClient c = fixed ? client() : HttpClients.createDefault();
       try (CloseableHttpResponse r = c.execute(get("/"))) {
         EntityUtils.consume(r.getEntity());

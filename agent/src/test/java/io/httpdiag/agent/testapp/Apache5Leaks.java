@@ -142,7 +142,8 @@ public final class Apache5Leaks {
 
   static void clientPerRequest() throws Exception {
     CloseableHttpClient shared = client();
-    for (int i = 0; i < 6; i++) {
+    // 60: past the churn detector's 50 dials within 10 s at one request in flight (POOL_CHURN too)
+    for (int i = 0; i < 60; i++) {
       CloseableHttpClient c = fixed ? shared : client();
       String body = c.execute(new HttpGet(server.url("/")), response -> EntityUtils.toString(response.getEntity()));
       if (i == 0) System.out.println("testapp: body " + body);
