@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -97,13 +98,21 @@ public class SpringApp {
 
   /**
    * Five streams left open fill the route's pool (HC5: 5 per route); the sixth request waits until
-   * one of them is closed, 300 ms later.
+   * one of them is closed, 300 ms after it started waiting.
    */
   @GetMapping("/hc5/pool-exhausted")
   int hc5PoolExhausted() throws IOException {
     List<InputStream> open = new ArrayList<>();
     for (int i = 0; i < 5; i++) open.add(hc5Exhausted.get().uri(backend).exchange((request, response) -> response.getBody(), false));
-    CompletableFuture.runAsync(() -> closeQuietly(open.get(0)), CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
+    // Close one 300 ms after this thread parks in HC5's pool, not 300 ms from now: on a loaded machine
+    // the sixth request's first trip through RestClient can take longer than that, and then it never waits.
+    Thread requester = Thread.currentThread();
+    CompletableFuture.runAsync(() -> {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (!parkedInPool(requester) && System.nanoTime() < deadline) LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
+      closeQuietly(open.get(0));
+    });
     int n = hc5Exhausted.get().uri(backend).retrieve().body(byte[].class).length; // site:hc5PoolExhausted
     for (InputStream in : open) closeQuietly(in);
     return n;
@@ -188,6 +197,16 @@ public class SpringApp {
     factory.setConnectTimeout(Duration.ofSeconds(2));
     factory.setReadTimeout(Duration.ofSeconds(10));
     return factory;
+  }
+
+  private static boolean parkedInPool(Thread thread) {
+    Thread.State state = thread.getState();
+    if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) return false;
+    for (StackTraceElement frame : thread.getStackTrace()) {
+      // the lease waits on its future inside the connection manager (org.apache.hc.core5.pool below it)
+      if (frame.getClassName().startsWith("org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager")) return true;
+    }
+    return false;
   }
 
   private static void closeQuietly(InputStream in) {
