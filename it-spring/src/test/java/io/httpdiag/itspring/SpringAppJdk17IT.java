@@ -16,6 +16,11 @@ import org.junit.jupiter.api.Assumptions;
 class SpringAppJdk17IT extends SpringAppCase {
   @Override
   String java() {
+    return java17();
+  }
+
+  /** The JDK 17 {@code java} binary; aborts the test (skipped, with the reason) when there is none. */
+  static String java17() {
     String given = System.getProperty("httpdiag.test.java17");
     if (given != null) return given;
     try (Stream<Path> jdks = Files.list(Paths.get("/usr/lib/jvm"))) {
