@@ -54,7 +54,8 @@ abstract class SpringAppCase {
    */
   private static final String EXTRA_AGENT_OPTIONS = System.getProperty("httpdiag.test.agentOptions", "").isBlank() ? ""
       : "," + System.getProperty("httpdiag.test.agentOptions");
-  private static final Duration STARTUP = Duration.ofSeconds(60);
+  /** Spring Boot with the agent starts in ~5-10 s; at load 35-40 on 2 cores it took over 60 s. */
+  private static final Duration STARTUP = Duration.ofSeconds(150);
   /** Every expected finding should be in by then (they take detect.body.after = 2 s and a sweep). */
   private static final Duration FINDINGS = Duration.ofSeconds(20);
   /**
@@ -147,7 +148,9 @@ abstract class SpringAppCase {
         "--server.port=0", "--server.address=127.0.0.1");
     System.out.println("child: " + String.join(" ", command));
     app = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    long launched = System.nanoTime();
     await(STARTUP, () -> port() > 0, "the application did not print its port");
+    System.out.printf("child started in %.1f s%n", (System.nanoTime() - launched) / 1e9);
     base = URI.create("http://127.0.0.1:" + port());
 
     // The first request initializes Spring MVC's DispatcherServlet: not any handler's own time.
