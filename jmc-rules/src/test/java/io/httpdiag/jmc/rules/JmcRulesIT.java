@@ -49,6 +49,9 @@ class JmcRulesIT {
     BAD_SCENARIO.put("HttpdiagServerHandlers", "no-timeouts");
   }
 
+  /** A second scenario for the findings rule: a missing timeout alone (no stuck exchange) is a warning too. */
+  static final String MISSING_TIMEOUT_SCENARIO = "slowloris";
+
   static final Path WORK = Path.of(System.getProperty("httpdiag.test.workDir", "target/it-work"));
   static final Path RECORDINGS = WORK.resolve("recordings");
   static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -59,11 +62,11 @@ class JmcRulesIT {
     List<String> cmd = new ArrayList<>(List.of(JAVA, "-javaagent:" + property("httpdiag.test.agentJar") + "=detect.stuck.after=1s",
         "-cp", property("httpdiag.test.demoJar") + File.pathSeparator + property("httpdiag.test.testClasses"),
         "io.httpdiag.demo.VariantRecordings", RECORDINGS.toString()));
-    for (String s : BAD_SCENARIO.values().stream().distinct().collect(Collectors.toList())) {
+    for (String s : scenarios()) {
       cmd.add(s.equals(BAD_SCENARIO.get("HttpdiagServerHandlers")) ? s + ":await-stuck-handler" : s);
     }
     String output = run(cmd, "variants", 180);
-    for (String scenario : BAD_SCENARIO.values()) {
+    for (String scenario : scenarios()) {
       for (String variant : List.of("bad", "fixed")) {
         assertTrue(Files.size(RECORDINGS.resolve(scenario + "-" + variant + ".jfr")) > 0, output);
       }
@@ -83,7 +86,7 @@ class JmcRulesIT {
   @ParameterizedTest(name = "{0} warns on {1}")
   @CsvSource({"HttpdiagFindings, body-not-closed", "HttpdiagConnectionReuse, pool-churn",
       "HttpdiagPoolWait, pool-exhausted-apache5", "HttpdiagDialTime, tls-reuse",
-      "HttpdiagServerHandlers, no-timeouts"})
+      "HttpdiagServerHandlers, no-timeouts", "HttpdiagFindings, " + MISSING_TIMEOUT_SCENARIO})
   void eachRuleWarnsOnItsBadScenario(String rule, String scenario) throws Exception {
     IResult r = evaluate(RECORDINGS.resolve(scenario + "-bad.jfr")).get(rule);
     assertEquals(Severity.WARNING, r.getSeverity(), describe(r));
@@ -93,7 +96,7 @@ class JmcRulesIT {
   @Test
   void nothingIsAboveOkOnTheFixedScenarios() throws Exception {
     List<String> wrong = new ArrayList<>();
-    for (String scenario : BAD_SCENARIO.values().stream().distinct().collect(Collectors.toList())) {
+    for (String scenario : scenarios()) {
       Map<String, IResult> results = evaluate(RECORDINGS.resolve(scenario + "-fixed.jfr"));
       for (IResult r : results.values()) {
         if (r.getSeverity().compareTo(Severity.OK) > 0) wrong.add(scenario + "-fixed: " + describe(r));
@@ -177,6 +180,13 @@ class JmcRulesIT {
           .collect(Collectors.toList());
       assertTrue(agentClasses.isEmpty(), "the verdict classes are relocated, nothing else of the agent: " + agentClasses);
     }
+  }
+
+  /** Every scenario recorded: each rule's bad scenario, and {@link #MISSING_TIMEOUT_SCENARIO}. */
+  static List<String> scenarios() {
+    List<String> all = new ArrayList<>(BAD_SCENARIO.values());
+    all.add(MISSING_TIMEOUT_SCENARIO);
+    return all.stream().distinct().collect(Collectors.toList());
   }
 
   /** JMC's engine over one file: our rules' results by id. */

@@ -26,10 +26,12 @@ public final class HttpRules {
   public static final double AVOIDABLE_DIALS_WARNING = 0.20;
   /**
    * Outcomes of an exchange whose connection was closed after it instead of going back to the pool
-   * (the idle pool full, the body not read to the end, {@code Connection: close}, keep-alives off):
+   * (the idle pool full, the body not read to the end or closed early, {@code Connection: close},
+   * keep-alives off):
    * the next request dials again. A failure, a cancel or a closed client is not churn.
    */
-  public static final Set<String> DISCARDED = Set.of("poolFull", "undrained", "connectionClose", "keepAlivesDisabled");
+  public static final Set<String> DISCARDED = Set.of("poolFull", "undrained", "bodyClosedEarly", "connectionClose",
+      "keepAlivesDisabled");
   /**
    * Share of exchange time spent on avoidable DNS, connect and TLS that makes a warning: the dials
    * beyond the first (one per concurrent caller is due) over the time of the exchanges after those.
@@ -49,9 +51,12 @@ public final class HttpRules {
   /**
    * The score of each finding kind (JMC's severity follows from it). Leaks and stuck exchanges are
    * warnings: they end in an exhausted pool, memory or threads, or a caller that never returns.
-   * Exhausted pools and pinned virtual threads are warnings: requests already waited. Churn, a
-   * client per request, a missing timeout and an early close are informations: they cost time or
-   * put the service at risk but nothing is lost yet. A body closed late was a leak that ended.
+   * Exhausted pools and pinned virtual threads are warnings: requests already waited. A missing
+   * timeout is a warning: it is how every stuck exchange begins, and a server without one is open
+   * to slowloris. Churn, a client per request and an early close are informations: each costs a
+   * new connection (latency, a socket in TIME_WAIT) but nothing hangs or leaks; the reuse and dial
+   * time rules make them warnings when the recording shows the cost is large. A body closed late
+   * was a leak that ended.
    */
   public static final Map<String, Integer> KIND_SCORES = kindScores();
   /** The score of a kind this version does not know. */
@@ -69,7 +74,7 @@ public final class HttpRules {
     m.put("VIRTUAL_THREAD_PINNED", 75);
     m.put("POOL_CHURN", 60);
     m.put("CLIENT_PER_REQUEST", 60);
-    m.put("MISSING_TIMEOUT", 50);
+    m.put("MISSING_TIMEOUT", 75);
     m.put("BODY_CLOSED_EARLY", 40);
     m.put("BODY_CLOSED_LATE", 25);
     return java.util.Collections.unmodifiableMap(m);
