@@ -18,8 +18,9 @@ public final class Main {
       "  list                     list the JVMs on this machine (pid and main class)",
       "  attach <pid> [options]   load the agent into a running JVM, e.g. attach 4242 log=full,jfr=on",
       "  report <file.jfr> [--html out.html]",
-      "                           summarise a JFR recording's httpdiag events: per host exchanges, reuse,",
-      "                           phase percentiles; findings by kind and call site; pool statistics",
+      "                           summarise a JFR recording's httpdiag events: the analysis rules' verdicts",
+      "                           (as JDK Mission Control shows them with httpdiag-jmc-rules.jar); per host",
+      "                           exchanges, reuse, phase percentiles; findings by kind and call site; pool statistics",
       "  --help                   this text",
       "  --version                the agent version",
       "options (as for -javaagent:httpdiag-agent.jar=<options>): " + String.join(", ", Config.KEYS.keySet()));

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import io.httpdiag.agent.cli.rules.Evidence;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 
@@ -39,6 +40,11 @@ final class Recording {
   long connections;
   final List<Long> handlerNanos = new ArrayList<>();
   long events;
+  /** What the analysis rules read (see {@code rules.HttpRules}); the event types the file knows. */
+  final java.util.Set<String> eventTypes = new java.util.TreeSet<>();
+  final List<Evidence.Exchange> ruleExchanges = new ArrayList<>();
+  final List<Evidence.Finding> ruleFindings = new ArrayList<>();
+  final List<Evidence.ServerExchange> ruleServerExchanges = new ArrayList<>();
 
   private Recording(Path file) {
     this.file = file;
@@ -64,6 +70,9 @@ final class Recording {
     Recording r = new Recording(file);
     List<Exchange> all = new ArrayList<>();
     try (RecordingFile rf = new RecordingFile(file)) {
+      for (jdk.jfr.EventType t : rf.readEventTypes()) {
+        if (t.getName().startsWith(PREFIX)) r.eventTypes.add(t.getName());
+      }
       while (rf.hasMoreEvents()) {
         RecordedEvent e = rf.readEvent();
         String name = e.getEventType().getName();
@@ -79,6 +88,8 @@ final class Recording {
             r.serverExchanges++;
             long handler = nanos(e, "handlerDuration");
             if (handler >= 0) r.handlerNanos.add(handler);
+            r.ruleServerExchanges.add(new Evidence.ServerExchange(string(e, "method"), string(e, "target"),
+                e.hasField("status") ? e.getInt("status") : 0, handler));
             break;
           case "httpdiag.Connection": r.connections++; break;
           default: break;
@@ -96,6 +107,11 @@ final class Recording {
     r.slowest.addAll(all.subList(0, Math.min(SLOWEST, all.size())));
     r.pool.sort(Comparator.comparing((PoolSample p) -> p.time).thenComparing(p -> p.host));
     return r;
+  }
+
+  /** The rules' input: the same records the JMC rules build from JMC's item collections. */
+  Evidence evidence() {
+    return new Evidence(eventTypes, ruleExchanges, ruleFindings, ruleServerExchanges);
   }
 
   Duration span() {
@@ -124,6 +140,8 @@ final class Recording {
     x.bodyNanos = nanos(e, "bodyDuration");
     x.totalNanos = e.getDuration().toNanos();
     x.start = e.getStartTime();
+    ruleExchanges.add(new Evidence.Exchange(x.host, x.start.getEpochSecond() * 1_000_000_000L + x.start.getNano(),
+        x.totalNanos, x.reused, x.dnsNanos, x.connectNanos, x.tlsNanos, x.waitNanos, x.outcome));
     Host h = hosts.computeIfAbsent(x.host == null ? "(unknown)" : x.host, Host::new);
     h.add(x);
     return x;
@@ -138,6 +156,7 @@ final class Recording {
     g.count = Math.max(g.count, Math.max(count, g.events)); // count is cumulative per finding
     g.title = string(e, "title");
     g.fix = string(e, "fix");
+    ruleFindings.add(new Evidence.Finding(kind, g.title, site, g.fix, count));
   }
 
   static String string(RecordedEvent e, String field) {

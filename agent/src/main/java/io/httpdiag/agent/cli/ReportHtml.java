@@ -1,5 +1,7 @@
 package io.httpdiag.agent.cli;
 
+import io.httpdiag.agent.cli.rules.HttpRules;
+import io.httpdiag.agent.cli.rules.Verdict;
 import java.util.List;
 import java.util.Locale;
 
@@ -36,6 +38,15 @@ final class ReportHtml {
         .append(String.format(Locale.ROOT, "%.1f", r.span().toNanos() / 1e9)).append(" s; ")
         .append(r.exchanges()).append(" client exchanges, ").append(r.connections).append(" new connections, ")
         .append(r.serverExchanges).append(" server exchanges, ").append(r.findings.size()).append(" findings.</p>\n");
+    sb.append("<h2>Verdicts</h2>\n<p>The rules JDK Mission Control shows with httpdiag-jmc-rules.jar; score 0-100:"
+        + " warning &ge; 75, info &ge; 25.</p>\n");
+    List<String[]> verdicts = new java.util.ArrayList<>();
+    for (Verdict v : ReportText.sorted(HttpRules.evaluateAll(r.evidence()))) {
+      verdicts.add(new String[] {v.level().label(), v.score() < 0 ? "-" : String.format(Locale.ROOT, "%.0f", v.score()),
+          v.rule().label, v.summary(), v.explanation() == null ? "" : v.explanation(),
+          v.solution() == null ? "" : v.solution()});
+    }
+    table(sb, "verdicts", new String[] {"verdict", "score", "rule", "summary", "why", "fix"}, verdicts, "kind");
     sb.append("<h2>Client exchanges per host</h2>\n<p>Milliseconds, p50 / p99; dns, connect and tls over the exchanges"
         + " that had them.</p>\n");
     table(sb, "hosts", ReportText.hostHeader(), ReportText.hostRows(r), null);
@@ -137,7 +148,7 @@ final class ReportHtml {
         String c = row[i];
         boolean numeric = c != null && c.matches("[-+0-9.,/% s]+");
         String cls = i == 0 && firstColumnClass != null ? firstColumnClass : numeric ? "n" : null;
-        sb.append(cls == null ? "<td>" : "<td class=\"" + cls + "\">").append(esc(c)).append("</td>");
+        sb.append(cls == null ? "<td>" : "<td class=\"" + cls + "\">").append(esc(c).replace("\n", "<br>")).append("</td>");
       }
       sb.append("</tr>\n");
     }

@@ -1,5 +1,7 @@
 package io.httpdiag.agent.cli;
 
+import io.httpdiag.agent.cli.rules.HttpRules;
+import io.httpdiag.agent.cli.rules.Verdict;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,6 +19,8 @@ final class ReportText {
     out.printf(Locale.ROOT, "httpdiag report: %s%n  %d httpdiag events over %.1f s: %d client exchanges, %d new"
         + " connections, %d server exchanges, %d findings%n", r.file, r.events, r.span().toNanos() / 1e9,
         r.exchanges(), r.connections, r.serverExchanges, r.findings.size());
+    out.println();
+    verdicts(HttpRules.evaluateAll(r.evidence()), out);
     out.println();
     out.println("Client exchanges per host (ms, p50 / p99; dns, connect and tls over the exchanges that had them)");
     table(out, hostHeader(), hostRows(r));
@@ -41,6 +45,34 @@ final class ReportText {
       if (shown != pool) out.println("  (last " + MAX_POOL_ROWS + " of " + pool.size() + "; --html shows all)");
       table(out, poolHeader(), shown);
     }
+  }
+
+  /**
+   * The analysis rules' verdicts, worst first: one line each, then for a warning or an information
+   * its explanation and fix, indented.
+   */
+  static void verdicts(List<Verdict> verdicts, PrintStream out) {
+    out.println("Verdicts (the rules JDK Mission Control shows with httpdiag-jmc-rules.jar; score 0-100: warning >= 75,"
+        + " info >= 25)");
+    for (Verdict v : sorted(verdicts)) {
+      out.printf(Locale.ROOT, "  %-7s %3s  %s: %s%n", v.level().label().toUpperCase(Locale.ROOT),
+          v.score() < 0 ? "-" : String.format(Locale.ROOT, "%.0f", v.score()), v.rule().label, v.summary());
+      if (v.level().compareTo(Verdict.Level.INFO) < 0) continue;
+      if (v.explanation() != null) {
+        for (String line : v.explanation().split("\n")) out.println("      " + line);
+      }
+      if (v.solution() != null) {
+        String[] lines = v.solution().split("\n");
+        for (int i = 0; i < lines.length; i++) out.println((i == 0 ? "      fix: " : "           ") + lines[i]);
+      }
+    }
+  }
+
+  /** Worst first; rules of equal score keep their order. */
+  static List<Verdict> sorted(List<Verdict> verdicts) {
+    List<Verdict> s = new ArrayList<>(verdicts);
+    s.sort(java.util.Comparator.comparingDouble((Verdict v) -> v.score()).reversed());
+    return s;
   }
 
   static String[] hostHeader() {
