@@ -89,21 +89,23 @@ final class OverheadBench {
       Jvms jvms = new Jvms(agent, jfc, otel, tmp);
       List<String> withOtel = otel != null ? List.of(JFR, JFR_AA, AGENT, OTEL) : List.of(JFR, JFR_AA, AGENT);
       // OpenTelemetry does not instrument core-transport's server: its rows are no recording and log=summary instead.
-      Result core = serverWorkload(o, jvms, "core", List.of(JFR, JFR_AA, AGENT, NONE, SUMMARY));
-      targets.ratio("server core-transport: httpdiag / JFR only, CPU/req", core, AGENT, JFR, 1.08);
-      targets.ratio("server core-transport: log=summary / no agent, CPU/req", core, SUMMARY, NONE, 1.25);
-      if (!o.quick) {
-        // The servlet containers the agent instruments (a blocking handler on platform threads, as Spring MVC runs).
-        for (String kind : List.of("jetty", "tomcat")) {
-          Result r = serverWorkload(o, jvms, kind, withOtel);
-          if (otel != null) {
-            targets.belowOtel("server " + kind + " (not an issue target)", r);
-          }
+      // --servers / --clients pick rows (e.g. to re-measure one); by default all, --quick fewer.
+      List<String> servers = o.servers != null ? o.servers : o.quick ? List.of("core") : List.of("core", "jetty", "tomcat");
+      if (servers.contains("core")) {
+        Result core = serverWorkload(o, jvms, "core", List.of(JFR, JFR_AA, AGENT, NONE, SUMMARY));
+        targets.ratio("server core-transport: httpdiag / JFR only, CPU/req", core, AGENT, JFR, 1.08);
+        targets.ratio("server core-transport: log=summary / no agent, CPU/req", core, SUMMARY, NONE, 1.25);
+      }
+      // The servlet containers the agent instruments (a blocking handler on platform threads, as Spring MVC runs).
+      for (String kind : servers.stream().filter(k -> k.equals("jetty") || k.equals("tomcat")).toList()) {
+        Result r = serverWorkload(o, jvms, kind, withOtel);
+        if (otel != null) {
+          targets.belowOtel("server " + kind + " (not an issue target)", r);
         }
       }
       try (Servers.Running server = Servers.start("core", Env.serverJvmArgs())) {
         Load.run(server.port(), o.warmup(), o.jvmLoad);
-        for (String client : o.quick ? List.of("core", "jdk") : CLIENTS) {
+        for (String client : o.clients != null ? o.clients : o.quick ? List.of("core", "jdk") : CLIENTS) {
           Result r = clientWorkload(o, jvms, client, server.url(), withOtel);
           if (client.equals("core")) {
             targets.ratio("client core-transport: httpdiag / JFR only, CPU/req", r, AGENT, JFR, 1.05);
@@ -189,7 +191,7 @@ final class OverheadBench {
       for (String c : configs) {
         List<String> a = new ArrayList<>(Env.serverJvmArgs());
         a.addAll(jvms.args(c));
-        Servers.Running s = Servers.start(kind, a);
+        Servers.Running s = Servers.start(kind, a, 180_000);
         running.put(c, s);
         warmups.put(c, warmServer(o, s));
       }
@@ -329,6 +331,8 @@ final class OverheadBench {
     if (r.runs().containsKey(OTEL)) {
       line.append("; OpenTelemetry ").append(Table.ratio(r.ratio(OTEL, JFR)));
     }
+    line.append("; httpdiag allocates ").append(signedBytes(median(r.runs().get(AGENT), Sample::allocPerRequest) - jfrAlloc))
+        .append(" B per exchange (all threads)");
     System.out.println(line);
   }
 
