@@ -40,9 +40,13 @@ final class OverheadBench {
   private static final Pattern COUNTERS = Pattern.compile("COUNTERS jitMs=(-?\\d+) allocBytes=(-?\\d+)");
   private static final Pattern FIRSTUSE = Pattern.compile("FIRSTUSE firstMs=([0-9.]+) secondMs=([0-9.]+)");
 
-  /** One measured window of one configuration. Allocation in bytes per request; NaN when not measured. */
+  /**
+   * One measured window of one configuration. Allocation in bytes per request; NaN when not
+   * measured. {@code jitMillis}: CPU the JIT compiler threads used during the window (a warm JVM
+   * shows next to none), -1 when unknown.
+   */
   record Sample(double rps, double p50Micros, double p99Micros, double cpuMicrosPerRequest, double allocPerRequest,
-      double threadAllocPerRequest, String errors) {}
+      double threadAllocPerRequest, double jitMillis, String errors) {}
 
   /** The OpenTelemetry agent's version, from its manifest (for the labels). */
   private static String otelVersion = "";
@@ -233,7 +237,8 @@ final class OverheadBench {
     long[] c1 = counters(s);
     double n = Math.max(1, r.requests());
     double alloc = c0[1] < 0 ? Double.NaN : (c1[1] - c0[1]) / n;
-    return new Sample(r.rps(), r.p50Micros(), r.p99Micros(), (cpu1 - cpu0) / n, alloc, Double.NaN, r.errors());
+    return new Sample(r.rps(), r.p50Micros(), r.p99Micros(), (cpu1 - cpu0) / n, alloc, Double.NaN, c0[0] < 0 ? -1 : c1[0] - c0[0],
+        r.errors());
   }
 
   /** The server JVM's JIT ms and allocated bytes so far. */
@@ -290,12 +295,12 @@ final class OverheadBench {
     }
     long requests = Long.parseLong(m.group(1));
     return new Sample(requests / Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4)),
-        Double.parseDouble(m.group(5)), Long.parseLong(m.group(6)), Long.parseLong(m.group(7)), "");
+        Double.parseDouble(m.group(5)), Long.parseLong(m.group(6)), Long.parseLong(m.group(7)), Long.parseLong(m.group(8)), "");
   }
 
   private static void print(Result r, Options o, boolean client) {
     double noise = r.noise();
-    List<String> header = new ArrayList<>(List.of("configuration", "warm-up", "CPU µs/req", "vs JFR only", "p50", "p99", "req/s",
+    List<String> header = new ArrayList<>(List.of("configuration", "warm-up", "JIT ms in window", "CPU µs/req", "vs JFR only", "p50", "p99", "req/s",
         "B/req all threads", "Δ B/req vs JFR only"));
     if (client) {
       header.add("B/req client thread");
@@ -314,7 +319,7 @@ final class OverheadBench {
         vs = Table.ratio(r.ratio(SUMMARY, NONE)) + " vs no agent";
       }
       double alloc = median(s, Sample::allocPerRequest);
-      List<String> cells = new ArrayList<>(List.of(label(c), r.warmups().getOrDefault(c, ""),
+      List<String> cells = new ArrayList<>(List.of(label(c), r.warmups().getOrDefault(c, ""), Table.num(median(s, Sample::jitMillis), 0),
           Table.num(median(s, Sample::cpuMicrosPerRequest), 1), vs, Table.micros(median(s, Sample::p50Micros)),
           Table.micros(median(s, Sample::p99Micros)), Table.rps(median(s, Sample::rps)), bytes(alloc),
           marginal && !c.equals(JFR_AA) ? signedBytes(alloc - jfrAlloc) : ""));

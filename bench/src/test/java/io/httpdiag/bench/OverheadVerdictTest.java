@@ -41,7 +41,7 @@ class OverheadVerdictTest {
     cpu.forEach((config, values) -> {
       List<Sample> s = new ArrayList<>();
       for (double v : values) {
-        s.add(new Sample(1, 1, 1, v, Double.NaN, Double.NaN, ""));
+        s.add(new Sample(1, 1, 1, v, Double.NaN, Double.NaN, 0, ""));
       }
       runs.put(config, s);
     });
