@@ -213,7 +213,7 @@ final class OverheadBench {
 
   /** Load windows until the server's CPU per request and JIT settle; returns the warm-up's description. */
   private static String warmServer(Options o, Servers.Running s) throws Exception {
-    Warmup w = o.quick ? new Warmup(1_000, 3_000) : new Warmup(2_000, 12_000);
+    Warmup w = o.quick ? new Warmup(1_000, 3_000) : new Warmup(2_000, 10_000);
     double window = o.quick ? 0.5 : 1;
     while (true) {
       long[] c0 = counters(s);
@@ -252,13 +252,13 @@ final class OverheadBench {
   }
 
   private static Result clientWorkload(Options o, Jvms jvms, String client, String url, List<String> configs) throws Exception {
-    long window = o.quick ? 500 : o.clientWindowMs();
+    long window = o.quick ? 500 : o.clientWindowMs() * 3 / 4; // 1.5 s at the default --duration: keeps the section near 12 min
     System.out.println("\n### Client workload: " + ClientRun.label(client) + ", 1 thread sequential keep-alive against core-transport Server"
         + " (another JVM, core " + Env.SERVER_CORE + "); one warm JVM per configuration on core " + Env.LOAD_CORE + "; " + window
         + " ms measured windows, " + o.rounds + " rounds interleaved   [" + Env.uptime() + "]");
     long windowMs = o.quick ? 250 : 500;
     long minMs = o.quick ? 1_000 : 2_000;
-    long capMs = o.quick ? 4_000 : 15_000;
+    long capMs = o.quick ? 4_000 : 12_000;
     Map<String, Child> running = new LinkedHashMap<>();
     Map<String, String> warmups = new LinkedHashMap<>();
     try {
