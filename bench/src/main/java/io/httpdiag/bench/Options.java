@@ -23,7 +23,7 @@ final class Options {
   static final String USAGE = String.join("\n",
       "usage: java -jar bench/target/httpdiag-bench.jar all|server|client|overhead|idle [options]",
       "  --duration 5s      length of each measured wrk run of the server table (overhead wrk runs are 0.5x, client windows 0.4x)",
-      "  --quick            short runs (1 s, 2 rounds), for a look in under 2 minutes",
+      "  --quick            short runs (1 s, 2 rounds), for a look in a few minutes (overhead alone: ~3)",
       "  --rounds N         measured rounds per configuration, interleaved (default 3; the table shows medians)",
       "  --cv 10            coefficient of variation (%) above which a configuration is re-run, then flagged",
       "  --servers a,b      subset of " + PeerServer.KINDS + " + nginx (overhead: of core,jetty,tomcat)",
