@@ -87,7 +87,11 @@ final class Child implements AutoCloseable {
 
   /** The port from a {@code LISTENING <port>} line. */
   int awaitPort() throws Exception {
-    return Integer.parseInt(await(l -> l.startsWith("LISTENING "), 30_000).substring(10).trim());
+    return awaitPort(30_000);
+  }
+
+  int awaitPort(long timeoutMillis) throws Exception {
+    return Integer.parseInt(await(l -> l.startsWith("LISTENING "), timeoutMillis).substring(10).trim());
   }
 
   long pid() {

@@ -34,7 +34,7 @@ public final class ClientRun {
   static final List<String> KINDS = List.of("core", "jdk", "okhttp", "apache", "urlconnection");
   static final int POOL = 128;
 
-  private interface Call {
+  interface Call {
     void run() throws Exception;
   }
 

@@ -16,20 +16,22 @@ final class Options {
   List<String> clients; // null: all
   Path agent;
   Path jfc;
+  Path otel;
   boolean durationSet;
   boolean roundsSet;
 
   static final String USAGE = String.join("\n",
       "usage: java -jar bench/target/httpdiag-bench.jar all|server|client|overhead|idle [options]",
       "  --duration 5s      length of each measured wrk run of the server table (overhead wrk runs are 0.5x, client windows 0.4x)",
-      "  --quick            short runs (1 s, 2 rounds), for a look in under 2 minutes",
+      "  --quick            short runs (1 s, 2 rounds), for a look in a few minutes (overhead alone: ~3)",
       "  --rounds N         measured rounds per configuration, interleaved (default 3; the table shows medians)",
       "  --cv 10            coefficient of variation (%) above which a configuration is re-run, then flagged",
-      "  --servers a,b      subset of " + PeerServer.KINDS + " + nginx",
-      "  --clients a,b      subset of " + ClientRun.KINDS,
+      "  --servers a,b      subset of " + PeerServer.KINDS + " + nginx (overhead: of core,jetty,tomcat)",
+      "  --clients a,b      subset of " + ClientRun.KINDS + " (overhead: of " + OverheadBench.CLIENTS + ")",
       "  --jvm-load         in-JVM load generator instead of wrk",
       "  --agent PATH       agent jar (default: agent/target/httpdiag-agent.jar found upwards)",
-      "  --jfc PATH         JFR settings (default: agent/target/httpdiag.jfc)");
+      "  --jfc PATH         JFR settings (default: agent/target/httpdiag.jfc)",
+      "  --otel PATH        OpenTelemetry Java agent, the overhead section's anchor (default: bench/target/otel/opentelemetry-javaagent.jar)");
 
   static Options parse(String... args) {
     Options o = new Options();
@@ -62,6 +64,7 @@ final class Options {
             case "--clients" -> o.clients = List.of(v.split(","));
             case "--agent" -> o.agent = Path.of(v);
             case "--jfc" -> o.jfc = Path.of(v);
+            case "--otel" -> o.otel = Path.of(v);
             default -> throw new IllegalArgumentException("unknown option " + f + "\n" + USAGE);
           }
         }
@@ -99,16 +102,6 @@ final class Options {
 
   long clientWarmupMs() {
     return quick ? 300 : 800;
-  }
-
-  /**
-   * Warm-up of the overhead section's client JVMs: longer than the client table's, because the
-   * instrumented code is still being compiled after 800 ms and that JIT work would be billed to
-   * the agent (measured: +40-55 µs CPU per request after 0.8 s, +5-15 µs after 8-10 s). Since the
-   * agent instruments on first use, the warm-up also holds its ~0.5-0.9 s of instrumentation.
-   */
-  long overheadClientWarmupMs() {
-    return quick ? 300 : 4000;
   }
 
   static double seconds(String v) {

@@ -46,7 +46,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /**
  * Child-JVM main: one hello-world server ({@code GET /} → the 13 bytes "Hello, World!", keep-alive)
  * on 127.0.0.1 and a free port. Prints {@code LISTENING <port>}, then obeys stdin: {@code stats}
- * prints {@code STATS heapUsed=<bytes> threads=<n>} after a GC; end of input exits.
+ * prints {@code STATS heapUsed=<bytes> threads=<n>} after a GC; {@code counters} prints {@code COUNTERS
+ * jitMs=<JIT compiler threads' CPU ms so far> allocBytes=<bytes allocated by all threads so far>}; end of input exits.
  *
  * <pre>java -cp httpdiag-bench.jar io.httpdiag.bench.PeerServer core|jdk-vt|jdk-fixed|jetty|jetty-nb|jetty-vt|netty|helidon|tomcat</pre>
  */
@@ -97,6 +98,11 @@ public final class PeerServer {
         Runtime rt = Runtime.getRuntime();
         System.out.println("STATS heapUsed=" + (rt.totalMemory() - rt.freeMemory())
             + " threads=" + ManagementFactory.getThreadMXBean().getThreadCount());
+        System.out.flush();
+      } else if (line.equals("counters")) {
+        // The overhead section's warm-up and allocation per request (no GC: the counters only grow).
+        System.out.println("COUNTERS jitMs=" + JitCpu.millis()
+            + " allocBytes=" + SteadyClient.totalAllocatedBytes((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()));
         System.out.flush();
       }
     }

@@ -29,7 +29,13 @@ final class Rounds {
   private Rounds() {}
 
   static Map<String, List<Run>> interleave(List<String> targets, int rounds, double cvBound, Measure<Run> m) throws Exception {
-    Map<String, List<Run>> runs = new LinkedHashMap<>();
+    return interleave(targets, rounds, cvBound, m, Run::rps);
+  }
+
+  /** As above for any kind of run, with {@code key} the figure whose CV decides a re-run (the overhead section: CPU per request). */
+  static <R> Map<String, List<R>> interleave(List<String> targets, int rounds, double cvBound, Measure<R> m, ToDoubleFunction<R> key)
+      throws Exception {
+    Map<String, List<R>> runs = new LinkedHashMap<>();
     for (String t : targets) {
       runs.put(t, new ArrayList<>());
     }
@@ -41,7 +47,9 @@ final class Rounds {
     for (int extra = 0; extra < extraRuns && rounds >= 2; extra++) {
       List<String> noisy = new ArrayList<>();
       for (String t : targets) {
-        if (of(runs.get(t), Run::rps).cv() > cvBound) {
+        Samples s = new Samples();
+        runs.get(t).forEach(r -> s.add(key.applyAsDouble(r)));
+        if (s.cv() > cvBound) {
           noisy.add(t);
         }
       }

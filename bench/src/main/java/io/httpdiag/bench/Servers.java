@@ -26,12 +26,17 @@ final class Servers {
   private Servers() {}
 
   static Running start(String kind, List<String> jvmArgs) throws Exception {
+    return start(kind, jvmArgs, 30_000);
+  }
+
+  /** As above, waiting up to {@code startMillis} for the port (a JVM with the OpenTelemetry agent starts slowly on a busy core). */
+  static Running start(String kind, List<String> jvmArgs, long startMillis) throws Exception {
     if (kind.equals("nginx")) {
       return nginx();
     }
     Child c = Child.start(kind, Env.SERVER_CORE, Child.java(jvmArgs, PeerServer.class.getName(), kind));
     try {
-      return new Running(kind, c, c.awaitPort());
+      return new Running(kind, c, c.awaitPort(startMillis));
     } catch (Exception e) {
       c.close();
       throw e;
