@@ -76,6 +76,8 @@ final class Http2ServerConn {
   private int lastStreamId; // reading thread only: the highest stream the client opened
   private int connRecvWindow = Http2.DEFAULT_INITIAL_WINDOW_SIZE; // reading thread only
   private int connRecvUnacked; // reading thread only
+  private volatile long lastActivityNanos = System.nanoTime(); // last frame read or handler returned
+  private volatile boolean idleTimedOut;
 
   Http2ServerConn(ServerConn conn, Socket socket, DeadlineInputStream in) throws IOException {
     this.server = conn.server;
@@ -105,8 +107,9 @@ final class Http2ServerConn {
         throw connectionError(PROTOCOL_ERROR, "the client preface is not followed by SETTINGS");
       }
       onSettings((Frame.Settings) first);
+      in.setDeadline(Deadline.NONE, "reading frames");
+      scheduleIdleCheck(idleTimeoutNanos());
       while (true) {
-        armIdleDeadline();
         Frame f;
         try {
           f = reader.readFrame();
@@ -120,6 +123,7 @@ final class Http2ServerConn {
         if (f == null) {
           return "clientClosed";
         }
+        lastActivityNanos = System.nanoTime();
         onFrame(f);
       }
     } catch (Http2Exception e) {
@@ -128,9 +132,9 @@ final class Http2ServerConn {
       return "protocolError";
     } catch (SocketTimeoutException e) {
       goAway(ErrorCode.NO_ERROR, "");
-      return lastStreamId == 0 ? "readHeaderTimeout" : "idleTimeout";
+      return "readHeaderTimeout"; // the only read deadline: preface and first SETTINGS
     } catch (IOException e) {
-      return goAwaySent() ? "shutdown" : "clientClosed";
+      return idleTimedOut ? "idleTimeout" : goAwaySent() ? "shutdown" : "clientClosed";
     } finally {
       closeStreams();
     }
@@ -458,6 +462,10 @@ final class Http2ServerConn {
       }
       runningHandlers--;
       closeNow = goAwaySent && runningHandlers == 0;
+      if (runningHandlers == 0) {
+        lastActivityNanos = System.nanoTime();
+        scheduleIdleCheck(idleTimeoutNanos());
+      }
     } finally {
       lock.unlock();
     }
@@ -553,18 +561,41 @@ final class Http2ServerConn {
     }
   }
 
-  /** Idle timeout (Go's IdleTimeout) while no stream is open; the first SETTINGS gets readHeaderTimeout. */
-  private void armIdleDeadline() {
-    long idle = server.idleTimeoutNanos != 0 ? server.idleTimeoutNanos : server.readTimeoutNanos;
-    boolean open;
+  private long idleTimeoutNanos() {
+    return server.idleTimeoutNanos != 0 ? server.idleTimeoutNanos : server.readTimeoutNanos;
+  }
+
+  /**
+   * Go's IdleTimeout on HTTP/2: a connection with no running handler and no frame for that long
+   * gets GOAWAY(NO_ERROR) and is closed. Checked by the shared timer, scheduled whenever the
+   * connection becomes idle, since the reading thread blocks in a read without a deadline.
+   */
+  private void scheduleIdleCheck(long delayNanos) {
+    if (idleTimeoutNanos() != 0) {
+      // The check takes the connection lock, which a writer blocked on the socket may hold: not on the shared timer.
+      Threads.timer().schedule(() -> Threads.start("httpdiag-h2-idle", this::idleCheck), Math.max(delayNanos, 1),
+          TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void idleCheck() {
+    long idle = idleTimeoutNanos();
     lock.lock();
     try {
-      open = runningHandlers > 0;
+      if (closed || goAwaySent || runningHandlers > 0) {
+        return; // the last handler to return schedules the next check
+      }
+      long quiet = System.nanoTime() - lastActivityNanos;
+      if (quiet < idle) {
+        scheduleIdleCheck(idle - quiet);
+        return;
+      }
+      idleTimedOut = true;
+      goAwayLocked(ErrorCode.NO_ERROR, "");
     } finally {
       lock.unlock();
     }
-    in.setDeadline(idle == 0 || open ? Deadline.NONE : new Deadline(System.nanoTime() + idle, "idleTimeout", idle),
-        "waiting for a frame");
+    closeSocket();
   }
 
   private void closeStreams() {
