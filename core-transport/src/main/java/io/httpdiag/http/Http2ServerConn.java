@@ -386,8 +386,10 @@ final class Http2ServerConn {
     try {
       while (true) {
         checkWritable(s);
-        int n = Math.min(len, Math.min(Math.min(connSendWindow, s.sendWindow), writer.maxFrameSize()));
-        if (n <= 0 && len > 0) {
+        // A window can be negative after the client lowered SETTINGS_INITIAL_WINDOW_SIZE (section 6.9.2).
+        int available = Math.max(0, Math.min(Math.min(connSendWindow, s.sendWindow), writer.maxFrameSize()));
+        int n = Math.min(len, available);
+        if (n == 0 && len > 0) {
           writer.flush(); // what is written must leave before we wait for the client to open the window
           awaitWindow();
           continue;

@@ -275,6 +275,28 @@ class Http2ServerTest {
   }
 
   @Test
+  void responseDataWaitsForTheClientsWindow() throws Exception {
+    start(Server.builder().handler((w, r) -> w.write("hello")));
+    H2Client c = connect().handshake(List.of(new Frame.Setting(Frame.Setting.INITIAL_WINDOW_SIZE, 0)));
+    c.get(1, "/");
+    Frame.Headers h = assertInstanceOf(Frame.Headers.class, c.nextIgnoring(Frame.Settings.class));
+    assertEquals(false, h.endStream());
+    c.w.ping(false, 1); // the PING's answer proves no DATA was queued before it
+    c.w.flush();
+    assertEquals(new Frame.Ping(true, 1), c.nextIgnoring(Frame.Settings.class));
+    c.w.windowUpdate(1, 3);
+    c.w.flush();
+    Frame.Data first = assertInstanceOf(Frame.Data.class, c.nextIgnoring(Frame.Settings.class));
+    assertEquals("hel", new String(first.data(), first.offset(), first.length(), StandardCharsets.US_ASCII));
+    assertEquals(false, first.endStream());
+    c.w.windowUpdate(1, 100);
+    c.w.flush();
+    Frame.Data rest = assertInstanceOf(Frame.Data.class, c.nextIgnoring(Frame.Settings.class));
+    assertEquals("lo", new String(rest.data(), rest.offset(), rest.length(), StandardCharsets.US_ASCII));
+    assertEquals(true, rest.endStream());
+  }
+
+  @Test
   void shutdownSendsGoAwayAndLetsRunningStreamsFinish() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
@@ -331,8 +353,12 @@ class Http2ServerTest {
 
     /** Preface, empty SETTINGS, the server's SETTINGS acknowledged. */
     H2Client handshake() throws IOException {
+      return handshake(List.of());
+    }
+
+    H2Client handshake(List<Frame.Setting> settings) throws IOException {
       w.writePreface();
-      w.settings(List.of());
+      w.settings(settings);
       w.flush();
       Frame.Settings s = assertInstanceOf(Frame.Settings.class, r.readFrame());
       assertTrue(!s.ack() && s.values().contains(new Frame.Setting(Frame.Setting.MAX_CONCURRENT_STREAMS, 250)), s.toString());
