@@ -297,6 +297,30 @@ class Http2ServerTest {
   }
 
   @Test
+  void theStreamEndsEvenWhenALoweredWindowLeftItNegative() throws Exception {
+    // Section 6.9.2: lowering SETTINGS_INITIAL_WINDOW_SIZE can make a stream's window negative;
+    // the final empty DATA frame with END_STREAM needs no window and must still go out.
+    CountDownLatch lowered = new CountDownLatch(1);
+    start(Server.builder().handler((w, r) -> {
+      w.write("hel");
+      w.flush();
+      lowered.await(20, TimeUnit.SECONDS);
+    }));
+    H2Client c = connect().handshake(List.of(new Frame.Setting(Frame.Setting.INITIAL_WINDOW_SIZE, 3)));
+    c.get(1, "/");
+    assertInstanceOf(Frame.Headers.class, c.nextIgnoring(Frame.Settings.class));
+    Frame.Data first = assertInstanceOf(Frame.Data.class, c.nextIgnoring(Frame.Settings.class));
+    assertEquals(3, first.length());
+    c.w.settings(List.of(new Frame.Setting(Frame.Setting.INITIAL_WINDOW_SIZE, 0))); // the window is now -3
+    c.w.flush();
+    assertEquals(new Frame.Settings(true, List.of()), c.r.readFrame());
+    lowered.countDown();
+    Frame.Data end = assertInstanceOf(Frame.Data.class, c.r.readFrame());
+    assertEquals(0, end.length());
+    assertTrue(end.endStream());
+  }
+
+  @Test
   void shutdownSendsGoAwayAndLetsRunningStreamsFinish() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
