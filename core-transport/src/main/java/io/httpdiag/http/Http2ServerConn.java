@@ -360,8 +360,11 @@ final class Http2ServerConn {
 
   // ------------------------------------------------------------------ writing, for streams
 
-  /** Sends a field block: HEADERS (and CONTINUATION) with {@code :status} first. */
-  void writeHeaders(Http2Stream s, List<HeaderField> fields, boolean endStream) throws IOException {
+  /**
+   * Sends a field block: HEADERS (and CONTINUATION) with {@code :status} first. Without
+   * {@code flush} it waits in the buffer for the DATA that follows (one write for both).
+   */
+  void writeHeaders(Http2Stream s, List<HeaderField> fields, boolean endStream, boolean flush) throws IOException {
     lock.lock();
     try {
       checkWritable(s);
@@ -371,7 +374,9 @@ final class Http2ServerConn {
       if (endStream) {
         s.localClosed = true;
       }
-      writer.flush();
+      if (flush || endStream) {
+        writer.flush();
+      }
     } finally {
       lock.unlock();
     }

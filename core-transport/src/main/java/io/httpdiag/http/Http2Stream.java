@@ -386,7 +386,7 @@ final class Http2Stream {
       }
       if (code < 200) {
         if (code != 101) { // 101 has no meaning in HTTP/2 (section 8.6); other 1xx are sent at once
-          conn.writeHeaders(Http2Stream.this, fields(code, -1), false);
+          conn.writeHeaders(Http2Stream.this, fields(code, -1), false, true);
         }
         return;
       }
@@ -456,7 +456,7 @@ final class Http2Stream {
         long length = declaredLength();
         boolean noBody = headRequest || buffered == 0;
         conn.writeHeaders(Http2Stream.this, fields(status, length >= 0 || !bodyAllowed(status) ? length : written),
-            noBody);
+            noBody, noBody);
         onWire = true;
         if (!noBody) {
           conn.writeData(Http2Stream.this, buffer, 0, buffered, true, true);
@@ -476,7 +476,7 @@ final class Http2Stream {
         return;
       }
       onWire = true;
-      conn.writeHeaders(Http2Stream.this, fields(status, declaredLength()), false);
+      conn.writeHeaders(Http2Stream.this, fields(status, declaredLength()), false, false);
       if (buffered > 0) {
         conn.writeData(Http2Stream.this, buffer, 0, buffered, false, false);
         buffered = 0;
