@@ -84,6 +84,13 @@ class Http2CurlTest {
   }
 
   @Test
+  void anHttp11PostStartingLikeThePrefaceIsServedAsHttp11() throws Exception {
+    // "POST" shares its first byte with "PRI *": the bytes read while telling them apart go back to HTTP/1.1.
+    start((w, r) -> w.write(r.protocol() + " " + r.method() + " " + new String(r.body().readAllBytes(), StandardCharsets.UTF_8)));
+    assertEquals("HTTP/1.1 POST a=1", run(curl("--http1.1", "-d", "a=1", server.url("/"))));
+  }
+
+  @Test
   void responseHeadersArriveAndStatusIsKept() throws Exception {
     start((w, r) -> {
       w.headers().set("X-Answer", "42");

@@ -346,6 +346,18 @@ class Http2ServerTest {
   }
 
   @Test
+  void readHeaderTimeoutBoundsThePrefaceAndTheFirstSettings() throws Exception {
+    start(Server.builder().readHeaderTimeout(Duration.ofMillis(300)));
+    H2Client silent = connect();
+    silent.assertClosed(); // nothing sent: closed as on HTTP/1.1
+    H2Client prefaceOnly = connect();
+    prefaceOnly.w.writePreface();
+    prefaceOnly.w.flush();
+    assertEquals(ErrorCode.NO_ERROR.code, prefaceOnly.goAway().errorCode(), "no SETTINGS within readHeaderTimeout");
+    prefaceOnly.assertClosed();
+  }
+
+  @Test
   void anIdleConnectionIsClosedAfterIdleTimeout() throws Exception {
     start(Server.builder().idleTimeout(Duration.ofMillis(300)).handler((w, r) -> w.write("ok")));
     H2Client c = connect().handshake();
