@@ -45,6 +45,7 @@ public final class Server implements AutoCloseable {
   final int maxHeaderBytes;
   final SSLContext sslContext;
   final ServerTrace trace;
+  final boolean h2c;
 
   private final Set<ServerConn> connections = ConcurrentHashMap.newKeySet();
   private final AtomicInteger active = new AtomicInteger();
@@ -65,6 +66,7 @@ public final class Server implements AutoCloseable {
     this.maxHeaderBytes = b.maxHeaderBytes;
     this.sslContext = b.sslContext;
     this.trace = b.trace;
+    this.h2c = b.h2c;
     Trace.serverCreated(this, readHeaderTimeoutNanos, readTimeoutNanos, writeTimeoutNanos, idleTimeoutNanos,
         maxHeaderBytes);
   }
@@ -86,6 +88,7 @@ public final class Server implements AutoCloseable {
     b.maxHeaderBytes = maxHeaderBytes;
     b.sslContext = sslContext;
     b.trace = trace;
+    b.h2c = h2c;
     return b;
   }
 
@@ -347,6 +350,7 @@ public final class Server implements AutoCloseable {
     private int maxHeaderBytes = 1 << 20;
     private SSLContext sslContext;
     private ServerTrace trace;
+    private boolean h2c;
 
     private Builder() {}
 
@@ -423,6 +427,17 @@ public final class Server implements AutoCloseable {
     /** Listener for connection states and exchange steps; null for none. */
     public Builder trace(ServerTrace trace) {
       this.trace = trace;
+      return this;
+    }
+
+    /**
+     * Also serve HTTP/2 over cleartext TCP to clients that start with the HTTP/2 preface ("prior
+     * knowledge", RFC 9113 section 3.3, like {@code curl --http2-prior-knowledge}); HTTP/1.1
+     * clients are served on the same port as before. Ignored with TLS. Default false, as in Go.
+     * The upgrade from HTTP/1.1 ({@code Upgrade: h2c}) is not supported (RFC 9113 deprecated it).
+     */
+    public Builder h2c(boolean enabled) {
+      this.h2c = enabled;
       return this;
     }
 

@@ -7,6 +7,7 @@ import io.httpdiag.http.internal.ProtocolException;
 import io.httpdiag.http.internal.StatusText;
 import io.httpdiag.http.internal.Threads;
 import io.httpdiag.http.internal.Trace;
+import io.httpdiag.http.internal.http2.Http2;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,6 +44,7 @@ final class ServerConn implements Runnable {
   private String remote;
   private int requests;
   private DisconnectWatcher watcher;
+  private volatile Http2ServerConn h2; // set when the client spoke the HTTP/2 preface (h2c)
 
   ServerConn(Server server, Socket socket) {
     this.server = server;
@@ -69,6 +71,13 @@ final class ServerConn implements Runnable {
       }
       reader = new HttpReader(in, 8192);
       out = new BufferedOutputStream(socket.getOutputStream(), 8192);
+      if (server.h2c && !(socket instanceof SSLSocket)) {
+        String h2Reason = serveHttp2IfPreface();
+        if (h2Reason != null) {
+          reason = h2Reason;
+          return;
+        }
+      }
       reason = serveLoop();
     } catch (IOException e) {
       reason = state.get() == State.CLOSED ? "shutdown" : "error";
@@ -125,6 +134,35 @@ final class ServerConn implements Runnable {
         return "connectionClose";
       }
     }
+  }
+
+  /**
+   * h2c with prior knowledge (RFC 9113 section 3.3): reads the client preface within
+   * readHeaderTimeout and serves HTTP/2 until the connection ends, returning why. Returns null
+   * when the first bytes are not the preface; they are handed back to the HTTP/1.1 reader.
+   */
+  private String serveHttp2IfPreface() throws IOException {
+    byte[] preface = new byte[Http2.CLIENT_PREFACE.length];
+    long t = server.readHeaderTimeoutNanos;
+    in.setDeadline(t == 0 ? Deadline.NONE : new Deadline(System.nanoTime() + t, "readHeaderTimeout", t),
+        "reading the HTTP/2 preface");
+    int n;
+    try {
+      n = Http2ServerConn.readPreface(in, preface);
+    } catch (SocketTimeoutException e) {
+      return "readHeaderTimeout";
+    }
+    if (n < preface.length) {
+      reader.unread(preface, 0, n);
+      return null;
+    }
+    Http2ServerConn c = new Http2ServerConn(this, socket, in);
+    h2 = c;
+    return c.serve();
+  }
+
+  String remote() {
+    return remote;
   }
 
   /** Waits for the first byte of the next request. Returns null when one arrived, else why to close. */
@@ -261,7 +299,7 @@ final class ServerConn implements Runnable {
   }
 
   /** Percent-encodes the visible ASCII characters that java.net.URI refuses but clients do send. */
-  private static String escapeLenient(String target) {
+  static String escapeLenient(String target) {
     StringBuilder sb = null;
     for (int i = 0; i < target.length(); i++) {
       char c = target.charAt(i);
@@ -335,6 +373,11 @@ final class ServerConn implements Runnable {
 
   /** Shutdown: closes the connection if it is waiting for a request. Any thread. */
   void closeIfIdle() {
+    Http2ServerConn c = h2;
+    if (c != null) {
+      c.shutdown(); // GOAWAY, then close once its streams are done
+      return;
+    }
     State s = state.get();
     if ((s == State.IDLE || s == State.NEW) && state.compareAndSet(s, State.CLOSED)) {
       closeSocket();

@@ -23,6 +23,7 @@ class ModuleTest {
         .collect(Collectors.toSet());
     assertEquals(Set.of("io.httpdiag.http"), exported);
     assertFalse(module.isExported("io.httpdiag.http.internal"), "internal is exported to everyone");
+    assertFalse(module.isExported("io.httpdiag.http.internal.http2"), "internal.http2 is exported to everyone");
   }
 
   @Test

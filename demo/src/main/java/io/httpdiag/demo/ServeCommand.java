@@ -27,12 +27,17 @@ final class ServeCommand {
         if (flag.equals("--help")) {
           System.out.println(String.join("\n",
               "usage: serve [--host H] [--port N] [--read-header-timeout D] [--read-timeout D] [--write-timeout D]",
-              "             [--idle-timeout D] [--max-header-bytes N] [--tls]",
+              "             [--idle-timeout D] [--max-header-bytes N] [--tls] [--h2c]",
+              "--h2c: also serve HTTP/2 in cleartext to clients with prior knowledge (curl --http2-prior-knowledge)",
               "durations: 500ms, 5s, 1m; 0 means no timeout (the default, like Go)"));
           return 0;
         }
         if (flag.equals("--tls")) {
           tls = true;
+          continue;
+        }
+        if (flag.equals("--h2c")) {
+          b.h2c(true);
           continue;
         }
         if (i + 1 >= args.size()) {

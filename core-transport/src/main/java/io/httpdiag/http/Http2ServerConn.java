@@ -1,0 +1,651 @@
+package io.httpdiag.http;
+
+import static io.httpdiag.http.internal.http2.ErrorCode.FLOW_CONTROL_ERROR;
+import static io.httpdiag.http.internal.http2.ErrorCode.PROTOCOL_ERROR;
+import static io.httpdiag.http.internal.http2.ErrorCode.STREAM_CLOSED;
+import static io.httpdiag.http.internal.http2.Http2Exception.connectionError;
+
+import io.httpdiag.http.internal.Threads;
+import io.httpdiag.http.internal.http2.ByteSink;
+import io.httpdiag.http.internal.http2.ErrorCode;
+import io.httpdiag.http.internal.http2.Frame;
+import io.httpdiag.http.internal.http2.FrameReader;
+import io.httpdiag.http.internal.http2.FrameWriter;
+import io.httpdiag.http.internal.http2.HeaderField;
+import io.httpdiag.http.internal.http2.HpackDecoder;
+import io.httpdiag.http.internal.http2.HpackEncoder;
+import io.httpdiag.http.internal.http2.Http2;
+import io.httpdiag.http.internal.http2.Http2Exception;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One HTTP/2 server connection (RFC 9113), entered after the client preface was read. The
+ * connection's own thread reads and dispatches frames; each stream's handler runs on a thread of
+ * its own (virtual on JDK 21+) with the same {@link Handler} API as HTTP/1.1. Frames are written
+ * under {@link #lock}, which also guards the stream table and the flow-control windows; a handler
+ * waiting for send window waits on {@link #windowOpened} without holding it.
+ *
+ * <p>Limits: at most {@link #MAX_CONCURRENT_STREAMS} handlers run per connection; a stream is
+ * counted until its handler returns, not until the client resets it (the rapid-reset lesson,
+ * CVE-2023-44487); beyond it streams are refused. A request body is buffered up to the stream
+ * window (65,535 bytes), returned to the client as the handler reads it; the connection window is
+ * returned as DATA arrives, since every stream's buffer is already bounded.
+ *
+ * <p>Not traced yet: the tracepoints of issue 17 (stream opened, reset, GOAWAY) need advice in
+ * the agent first; the connection itself is traced as accepted and closed by {@link ServerConn}.
+ */
+final class Http2ServerConn {
+  /** Handlers allowed per connection, announced as SETTINGS_MAX_CONCURRENT_STREAMS (Go's default). */
+  static final int MAX_CONCURRENT_STREAMS = 250;
+  private static final System.Logger log = System.getLogger(Server.class.getName());
+  /** Bytes received before a WINDOW_UPDATE returns them (half the default window, as Go does). */
+  private static final int WINDOW_UPDATE_THRESHOLD = Http2.DEFAULT_INITIAL_WINDOW_SIZE / 2;
+
+  final Server server;
+  private final ServerConn conn;
+  private final Socket socket;
+  private final DeadlineInputStream in;
+  private final FrameReader reader;
+  private final HpackDecoder decoder; // reading thread only
+
+  final ReentrantLock lock = new ReentrantLock();
+  final Condition windowOpened = lock.newCondition();
+  private final FrameWriter writer; // guarded by lock
+  private final HpackEncoder encoder; // guarded by lock
+  private final ByteSink headerBlock = new ByteSink(256); // guarded by lock
+  private final Map<Integer, Http2Stream> streams = new HashMap<>(); // guarded by lock
+  private int runningHandlers; // guarded by lock
+  private int connSendWindow = Http2.DEFAULT_INITIAL_WINDOW_SIZE; // guarded by lock
+  private int peerInitialWindow = Http2.DEFAULT_INITIAL_WINDOW_SIZE; // guarded by lock
+  private boolean goAwaySent; // guarded by lock
+  private boolean closed; // guarded by lock
+  private int lastStreamId; // reading thread only: the highest stream the client opened
+  private int connRecvWindow = Http2.DEFAULT_INITIAL_WINDOW_SIZE; // reading thread only
+  private int connRecvUnacked; // reading thread only
+  private volatile long lastActivityNanos = System.nanoTime(); // last frame read or handler returned
+  private volatile boolean idleTimedOut;
+
+  Http2ServerConn(ServerConn conn, Socket socket, DeadlineInputStream in) throws IOException {
+    this.server = conn.server;
+    this.conn = conn;
+    this.socket = socket;
+    this.in = in;
+    this.reader = new FrameReader(new BufferedInputStream(in, 16 * 1024), server.maxHeaderBytes, false);
+    this.decoder = new HpackDecoder(Http2.DEFAULT_HEADER_TABLE_SIZE);
+    this.writer = new FrameWriter(new BufferedOutputStream(socket.getOutputStream(), 16 * 1024 + 9));
+    this.encoder = new HpackEncoder(Http2.DEFAULT_HEADER_TABLE_SIZE, true);
+  }
+
+  /** Runs the connection until it ends; returns why, for the connection's trace. */
+  String serve() {
+    try {
+      lock.lock();
+      try {
+        writer.settings(List.of(new Frame.Setting(Frame.Setting.MAX_CONCURRENT_STREAMS, MAX_CONCURRENT_STREAMS),
+            new Frame.Setting(Frame.Setting.MAX_HEADER_LIST_SIZE, server.maxHeaderBytes)));
+        writer.flush();
+      } finally {
+        lock.unlock();
+      }
+      // Section 3.4: the preface is followed by a SETTINGS frame, within readHeaderTimeout.
+      Frame first = reader.readFrame();
+      if (!(first instanceof Frame.Settings) || ((Frame.Settings) first).ack()) {
+        throw connectionError(PROTOCOL_ERROR, "the client preface is not followed by SETTINGS");
+      }
+      onSettings((Frame.Settings) first);
+      in.setDeadline(Deadline.NONE, "reading frames");
+      scheduleIdleCheck(idleTimeoutNanos());
+      while (true) {
+        Frame f;
+        try {
+          f = reader.readFrame();
+        } catch (Http2Exception e) {
+          if (e.isConnectionError()) {
+            throw e;
+          }
+          resetStream(e.streamId(), e.code()); // the frame was consumed; the connection goes on
+          continue;
+        }
+        if (f == null) {
+          return "clientClosed";
+        }
+        lastActivityNanos = System.nanoTime();
+        onFrame(f);
+      }
+    } catch (Http2Exception e) {
+      log.log(System.Logger.Level.DEBUG, "connection {0}: {1}", conn.id, e.getMessage());
+      goAway(e.code(), e.getMessage());
+      return "protocolError";
+    } catch (SocketTimeoutException e) {
+      goAway(ErrorCode.NO_ERROR, "");
+      return "readHeaderTimeout"; // the only read deadline: preface and first SETTINGS
+    } catch (IOException e) {
+      return idleTimedOut ? "idleTimeout" : goAwaySent() ? "shutdown" : "clientClosed";
+    } finally {
+      closeStreams();
+    }
+  }
+
+  /** Graceful shutdown (Go's Shutdown): GOAWAY now, close once the running handlers are done. Any thread. */
+  void shutdown() {
+    boolean idle;
+    lock.lock();
+    try {
+      if (!goAwaySent && !closed) {
+        goAwayLocked(ErrorCode.NO_ERROR, "");
+      }
+      idle = runningHandlers == 0;
+    } finally {
+      lock.unlock();
+    }
+    if (idle) {
+      closeSocket();
+    }
+  }
+
+  private void onFrame(Frame f) throws IOException {
+    if (f instanceof Frame.Data) {
+      onData((Frame.Data) f);
+    } else if (f instanceof Frame.Headers) {
+      onHeaders((Frame.Headers) f);
+    } else if (f instanceof Frame.Settings) {
+      onSettings((Frame.Settings) f);
+    } else if (f instanceof Frame.WindowUpdate) {
+      onWindowUpdate((Frame.WindowUpdate) f);
+    } else if (f instanceof Frame.RstStream) {
+      onRstStream((Frame.RstStream) f);
+    } else if (f instanceof Frame.Ping) {
+      Frame.Ping p = (Frame.Ping) f;
+      if (!p.ack()) {
+        lock.lock();
+        try {
+          writer.ping(true, p.opaque());
+          writer.flush();
+        } finally {
+          lock.unlock();
+        }
+      }
+    } else if (f instanceof Frame.GoAway) {
+      log.log(System.Logger.Level.DEBUG, "connection {0}: client sent GOAWAY {1}", conn.id,
+          ErrorCode.name(((Frame.GoAway) f).errorCode()));
+    }
+    // PRIORITY is deprecated and ignored (RFC 9113 section 5.3.2); unknown frames are ignored.
+  }
+
+  private void onHeaders(Frame.Headers h) throws IOException {
+    int id = h.streamId();
+    List<HeaderField> fields = new ArrayList<>();
+    // Decoded before any check: the dynamic table must follow every block the client sent.
+    boolean within = decoder.decode(h.fieldBlock(), 0, h.fieldBlock().length, server.maxHeaderBytes,
+        (name, value, sensitive) -> fields.add(new HeaderField(name, value, sensitive)));
+    Http2Stream s = stream(id);
+    if (s != null) { // trailers (section 8.1)
+      if (s.remoteClosed) {
+        resetStream(id, STREAM_CLOSED);
+      } else if (!h.endStream()) {
+        resetStream(id, PROTOCOL_ERROR);
+      } else {
+        s.remoteClosed = true;
+        s.body.end();
+      }
+      return;
+    }
+    if ((id & 1) == 0) {
+      throw connectionError(PROTOCOL_ERROR, "HEADERS on even stream " + id + " (a client opens odd streams)");
+    }
+    if (id <= lastStreamId) {
+      throw connectionError(STREAM_CLOSED, "HEADERS on closed stream " + id);
+    }
+    lastStreamId = id;
+    if (h.priority() != null && h.priority().streamDependency() == id) {
+      resetStream(id, PROTOCOL_ERROR); // section 5.3.1: a stream cannot depend on itself
+      return;
+    }
+    Http2Stream stream = new Http2Stream(this, id);
+    lock.lock();
+    try {
+      if (goAwaySent) {
+        return; // section 6.8: streams opened after our GOAWAY are ignored
+      }
+      if (runningHandlers >= MAX_CONCURRENT_STREAMS) {
+        writer.rstStream(id, ErrorCode.REFUSED_STREAM);
+        writer.flush();
+        return;
+      }
+      runningHandlers++;
+      stream.sendWindow = peerInitialWindow;
+      streams.put(id, stream);
+    } finally {
+      lock.unlock();
+    }
+    if (h.endStream()) {
+      stream.remoteClosed = true;
+      stream.body.end();
+    }
+    Request request = within ? stream.request(fields, conn.remote(), socket) : null;
+    if (!within) {
+      Threads.start("httpdiag-h2-stream", () -> stream.respondAndEnd(431, "request header list too large\n"));
+    } else if (request == null) {
+      resetStream(id, PROTOCOL_ERROR); // malformed request (section 8.1.1)
+      streamDone(stream, false);
+    } else {
+      Threads.start("httpdiag-h2-stream", () -> stream.run(request));
+    }
+  }
+
+  private void onData(Frame.Data d) throws IOException {
+    int n = d.flowControlledLength();
+    if (n > connRecvWindow) {
+      throw connectionError(FLOW_CONTROL_ERROR, "DATA of " + n + " bytes with a connection window of " + connRecvWindow);
+    }
+    connRecvWindow -= n;
+    connRecvUnacked += n;
+    if (connRecvUnacked >= WINDOW_UPDATE_THRESHOLD) {
+      sendWindowUpdate(0, connRecvUnacked);
+      connRecvWindow += connRecvUnacked;
+      connRecvUnacked = 0;
+    }
+    int id = d.streamId();
+    Http2Stream s = stream(id);
+    if (s == null) {
+      if (id > lastStreamId) {
+        throw connectionError(PROTOCOL_ERROR, "DATA on idle stream " + id);
+      }
+      return; // a stream we closed or reset: frames in flight are expected (section 5.4.2)
+    }
+    if (s.remoteClosed) {
+      resetStream(id, STREAM_CLOSED);
+      return;
+    }
+    if (!s.receive(d)) {
+      resetStream(id, d.flowControlledLength() > 0 && s.overflowed ? FLOW_CONTROL_ERROR : PROTOCOL_ERROR);
+    }
+  }
+
+  private void onSettings(Frame.Settings settings) throws IOException {
+    if (settings.ack()) {
+      return; // ours carry nothing that waits for the acknowledgement
+    }
+    lock.lock();
+    try {
+      for (Frame.Setting s : settings.values()) {
+        switch (s.id()) {
+          case Frame.Setting.INITIAL_WINDOW_SIZE:
+            int delta = (int) s.value() - peerInitialWindow;
+            for (Http2Stream stream : streams.values()) {
+              if ((long) stream.sendWindow + delta > Http2.MAX_WINDOW_SIZE) {
+                throw connectionError(FLOW_CONTROL_ERROR, "SETTINGS_INITIAL_WINDOW_SIZE overflows stream " + stream.id);
+              }
+              stream.sendWindow += delta;
+            }
+            peerInitialWindow = (int) s.value();
+            break;
+          case Frame.Setting.MAX_FRAME_SIZE:
+            writer.maxFrameSize((int) s.value());
+            break;
+          case Frame.Setting.HEADER_TABLE_SIZE:
+            encoder.peerHeaderTableSize(s.value());
+            break;
+          default:
+            break;
+        }
+      }
+      writer.settingsAck();
+      writer.flush();
+      windowOpened.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void onWindowUpdate(Frame.WindowUpdate u) throws IOException {
+    lock.lock();
+    try {
+      if (u.streamId() == 0) {
+        if ((long) connSendWindow + u.increment() > Http2.MAX_WINDOW_SIZE) {
+          throw connectionError(FLOW_CONTROL_ERROR, "WINDOW_UPDATE takes the connection window past 2^31-1");
+        }
+        connSendWindow += u.increment();
+      } else {
+        Http2Stream s = streams.get(u.streamId());
+        if (s == null) {
+          if (u.streamId() > lastStreamId) {
+            throw connectionError(PROTOCOL_ERROR, "WINDOW_UPDATE on idle stream " + u.streamId());
+          }
+          return;
+        }
+        if ((long) s.sendWindow + u.increment() > Http2.MAX_WINDOW_SIZE) {
+          resetStreamLocked(s.id, FLOW_CONTROL_ERROR);
+          return;
+        }
+        s.sendWindow += u.increment();
+      }
+      windowOpened.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void onRstStream(Frame.RstStream r) throws IOException {
+    Http2Stream s;
+    lock.lock();
+    try {
+      s = streams.remove(r.streamId());
+      windowOpened.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (s == null) {
+      if (r.streamId() > lastStreamId) {
+        throw connectionError(PROTOCOL_ERROR, "RST_STREAM on idle stream " + r.streamId());
+      }
+      return;
+    }
+    s.canceled("stream reset by the client (" + ErrorCode.name(r.errorCode()) + ")");
+  }
+
+  // ------------------------------------------------------------------ writing, for streams
+
+  /**
+   * Sends a field block: HEADERS (and CONTINUATION) with {@code :status} first. Without
+   * {@code flush} it waits in the buffer for the DATA that follows (one write for both).
+   */
+  void writeHeaders(Http2Stream s, List<HeaderField> fields, boolean endStream, boolean flush) throws IOException {
+    lock.lock();
+    try {
+      checkWritable(s);
+      headerBlock.reset();
+      encoder.encode(fields, headerBlock);
+      writer.headers(s.id, endStream, headerBlock.array(), 0, headerBlock.size());
+      if (endStream) {
+        s.localClosed = true;
+      }
+      if (flush || endStream) {
+        writer.flush();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Sends DATA within the connection's and the stream's send windows, waiting (without the lock)
+   * while either is closed. {@code endStream} with {@code len} zero sends an empty final frame.
+   */
+  void writeData(Http2Stream s, byte[] b, int off, int len, boolean endStream, boolean flush) throws IOException {
+    lock.lock();
+    try {
+      while (true) {
+        checkWritable(s);
+        // A window can be negative after the client lowered SETTINGS_INITIAL_WINDOW_SIZE (section 6.9.2).
+        int available = Math.max(0, Math.min(Math.min(connSendWindow, s.sendWindow), writer.maxFrameSize()));
+        int n = Math.min(len, available);
+        if (n == 0 && len > 0) {
+          writer.flush(); // what is written must leave before we wait for the client to open the window
+          awaitWindow();
+          continue;
+        }
+        boolean last = endStream && n == len;
+        if (n > 0 || last) {
+          writer.data(s.id, last, b, off, n);
+        }
+        connSendWindow -= n;
+        s.sendWindow -= n;
+        off += n;
+        len -= n;
+        if (last) {
+          s.localClosed = true;
+        }
+        if (len == 0) {
+          break;
+        }
+      }
+      if (flush || endStream) {
+        writer.flush();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void flush() throws IOException {
+    lock.lock();
+    try {
+      writer.flush();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Gives {@code n} consumed request-body bytes back to the client's stream window. Any thread. */
+  void returnStreamWindow(Http2Stream s, int n) {
+    lock.lock();
+    try {
+      s.recvUnacked += n;
+      if (s.recvUnacked >= WINDOW_UPDATE_THRESHOLD && !s.remoteClosed && streams.get(s.id) == s && !closed) {
+        writer.windowUpdate(s.id, s.recvUnacked);
+        writer.flush();
+        s.recvWindow += s.recvUnacked;
+        s.recvUnacked = 0;
+      }
+    } catch (IOException e) {
+      // the connection is going; the reading thread notices
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Sends RST_STREAM and forgets the stream; its handler, if any, sees the request canceled. */
+  void resetStream(int id, ErrorCode code) throws IOException {
+    lock.lock();
+    try {
+      resetStreamLocked(id, code);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The handler of {@code s} returned ({@code handlerRan}) or never ran. Any thread. */
+  void streamDone(Http2Stream s, boolean handlerRan) {
+    boolean closeNow;
+    lock.lock();
+    try {
+      if (streams.get(s.id) == s) {
+        streams.remove(s.id);
+      }
+      runningHandlers--;
+      closeNow = goAwaySent && runningHandlers == 0;
+      if (runningHandlers == 0) {
+        lastActivityNanos = System.nanoTime();
+        scheduleIdleCheck(idleTimeoutNanos());
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (handlerRan) {
+      server.requestServed();
+    }
+    if (closeNow) {
+      closeSocket();
+    }
+  }
+
+  private void resetStreamLocked(int id, ErrorCode code) throws IOException {
+    Http2Stream s = streams.remove(id);
+    if (!closed) {
+      writer.rstStream(id, code);
+      writer.flush();
+    }
+    windowOpened.signalAll();
+    if (s != null) {
+      s.canceled("stream reset by the server (" + code + ")");
+    }
+  }
+
+  private void checkWritable(Http2Stream s) throws IOException {
+    if (closed) {
+      throw new IOException("http2: the connection is closed");
+    }
+    if (s.canceledReason != null) {
+      throw new IOException("http2: " + s.canceledReason);
+    }
+    if (s.localClosed) {
+      throw new IllegalStateException("http2: stream " + s.id + " already ended its response");
+    }
+  }
+
+  private void awaitWindow() throws IOException {
+    try {
+      windowOpened.await(1, TimeUnit.SECONDS); // timed only as a safety net; every change signals
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for the client's flow-control window");
+    }
+  }
+
+  private Http2Stream stream(int id) {
+    lock.lock();
+    try {
+      return streams.get(id);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void sendWindowUpdate(int streamId, int increment) throws IOException {
+    lock.lock();
+    try {
+      writer.windowUpdate(streamId, increment);
+      writer.flush();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean goAwaySent() {
+    lock.lock();
+    try {
+      return goAwaySent;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void goAway(ErrorCode code, String debug) {
+    lock.lock();
+    try {
+      if (!closed) {
+        goAwayLocked(code, debug);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void goAwayLocked(ErrorCode code, String debug) {
+    goAwaySent = true;
+    try {
+      // The debug text names the broken rule; it never carries request data.
+      byte[] text = debug.getBytes(StandardCharsets.UTF_8);
+      writer.goAway(lastStreamId, code, text.length > 256 ? java.util.Arrays.copyOf(text, 256) : text);
+      writer.flush();
+    } catch (IOException e) {
+      // the client is gone
+    }
+  }
+
+  private long idleTimeoutNanos() {
+    return server.idleTimeoutNanos != 0 ? server.idleTimeoutNanos : server.readTimeoutNanos;
+  }
+
+  /**
+   * Go's IdleTimeout on HTTP/2: a connection with no running handler and no frame for that long
+   * gets GOAWAY(NO_ERROR) and is closed. Checked by the shared timer, scheduled whenever the
+   * connection becomes idle, since the reading thread blocks in a read without a deadline.
+   */
+  private void scheduleIdleCheck(long delayNanos) {
+    if (idleTimeoutNanos() != 0) {
+      // The check takes the connection lock, which a writer blocked on the socket may hold: not on the shared timer.
+      Threads.timer().schedule(() -> Threads.start("httpdiag-h2-idle", this::idleCheck), Math.max(delayNanos, 1),
+          TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void idleCheck() {
+    long idle = idleTimeoutNanos();
+    lock.lock();
+    try {
+      if (closed || goAwaySent || runningHandlers > 0) {
+        return; // the last handler to return schedules the next check
+      }
+      long quiet = System.nanoTime() - lastActivityNanos;
+      if (quiet < idle) {
+        scheduleIdleCheck(idle - quiet);
+        return;
+      }
+      idleTimedOut = true;
+      goAwayLocked(ErrorCode.NO_ERROR, "");
+    } finally {
+      lock.unlock();
+    }
+    closeSocket();
+  }
+
+  private void closeStreams() {
+    List<Http2Stream> open;
+    lock.lock();
+    try {
+      closed = true;
+      open = new ArrayList<>(streams.values());
+      streams.clear();
+      windowOpened.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    for (Http2Stream s : open) {
+      s.canceled("the connection closed");
+    }
+  }
+
+  private void closeSocket() {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // already closed
+    }
+  }
+
+  /**
+   * Reads what may be the HTTP/2 client preface (RFC 9113 section 3.4) into {@code buf} (24 bytes),
+   * stopping at the first byte that differs. Returns the number of bytes read: 24 means HTTP/2;
+   * anything less, those bytes belong to an HTTP/1.1 request (or the client closed).
+   */
+  static int readPreface(InputStream in, byte[] buf) throws IOException {
+    int n = 0;
+    while (n < Http2.CLIENT_PREFACE.length) {
+      int r = in.read(buf, n, 1);
+      if (r < 0) {
+        return n;
+      }
+      if (buf[n] != Http2.CLIENT_PREFACE[n]) {
+        return n + 1;
+      }
+      n++;
+    }
+    return n;
+  }
+}
