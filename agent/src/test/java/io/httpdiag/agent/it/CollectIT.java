@@ -1,0 +1,74 @@
+package io.httpdiag.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code java -jar httpdiag-agent.jar collect} against two child JVMs with the agent and JMX on
+ * loopback ports: both JVMs' findings appear, tagged by JVM, as they happen; one JVM killed
+ * mid-stream is reported in one line and the other's later findings still appear; the merged
+ * recording is one that {@code report} reads.
+ */
+class CollectIT {
+  private static final Duration DEADLINE = Duration.ofSeconds(60);
+
+  @Test
+  void streamsFindingsFromTwoJvmsAndOutlivesOneThatGoesAway() throws Exception {
+    int portA = JmxTargets.freePort();
+    int portB = JmxTargets.freePort();
+    String a = "127.0.0.1:" + portA;
+    String b = "127.0.0.1:" + portB;
+    Path merged = ChildJvm.workDir().resolve("collect-" + ProcessHandle.current().pid() + ".jfr");
+    Files.deleteIfExists(merged);
+    String options = "detect.body.after=300ms,stacks=all";
+    try (ChildJvm.Started jvmA = JmxTargets.target(options, portA).start();
+        ChildJvm.Started jvmB = JmxTargets.target(options, portB).start()) {
+      jvmA.awaitStdout("testapp: ready"::equals, DEADLINE);
+      jvmB.awaitStdout("testapp: ready"::equals, DEADLINE);
+      String tagA = "[" + a + " pid " + jvmA.pid() + "] ";
+      String tagB = "[" + b + " pid " + jvmB.pid() + "] ";
+      try (ChildJvm.Started collect = new ChildJvm().mainClassless("-jar", ChildJvm.agentJar().toString(), "collect", a, b,
+          "--out", merged.toString(), "--duration", "5m").start()) {
+        collect.awaitStdout(l -> l.startsWith("collect: streaming httpdiag events from 2 JVM(s)"), DEADLINE);
+
+        jvmA.sendLine("leak");
+        jvmB.sendLine("leak");
+        collect.awaitStdout(finding(tagA, "JmxTarget.leak("), DEADLINE);
+        collect.awaitStdout(finding(tagB, "JmxTarget.leak("), DEADLINE);
+
+        jvmA.close(); // killed mid-stream
+        collect.awaitStdout(l -> l.startsWith(tagA + "gone ("), DEADLINE);
+        jvmB.sendLine("leakAgain");
+        collect.awaitStdout(finding(tagB, "JmxTarget.leakAgain("), DEADLINE);
+
+        collect.sendLine("stop");
+        ChildJvm.Result r = collect.await(DEADLINE);
+        assertEquals(0, r.exitCode, r.toString());
+        // The summary: one line per JVM (then one per host its client exchanges went to; these never ended).
+        assertTrue(r.stdout.stream().anyMatch(l -> l.startsWith("  " + tagA.substring(1, tagA.length() - 2)
+            + " (gone): findings BODY_NOT_CLOSED=1;")), r.toString());
+        assertTrue(r.stdout.stream().anyMatch(l -> l.startsWith("  " + tagB.substring(1, tagB.length() - 2)
+            + ": findings BODY_NOT_CLOSED=2;")), r.toString());
+        assertTrue(r.stdout.stream().anyMatch(l -> l.startsWith("collect: wrote " + merged)), r.toString());
+        assertEquals(List.of(), r.stderr, r.toString());
+      }
+      jvmB.sendLine("exit");
+    }
+    ChildJvm.Result report = new ChildJvm().mainClassless("-jar", ChildJvm.agentJar().toString(), "report",
+        merged.toString()).run();
+    assertEquals(0, report.exitCode, report.toString());
+    assertTrue(report.stdout.stream().anyMatch(l -> l.contains("JmxTarget.leakAgain(")), report.toString());
+  }
+
+  /** A live finding line of collect: the JVM's tag, the kind, and the call site. */
+  private static Predicate<String> finding(String tag, String callSite) {
+    return l -> l.startsWith(tag + "LEAK BODY_NOT_CLOSED: ") && l.contains(" at ") && l.contains(callSite);
+  }
+}
