@@ -63,7 +63,7 @@ final class Recording {
     }
     Recording r = new Recording(file);
     List<Exchange> all = new ArrayList<>();
-    try (RecordingFile rf = new RecordingFile(file)) {
+    try (RecordingChunks rf = RecordingChunks.open(file)) { // not RecordingFile: collect --out concatenates JVMs
       while (rf.hasMoreEvents()) {
         RecordedEvent e = rf.readEvent();
         String name = e.getEventType().getName();

@@ -67,6 +67,51 @@ class CollectIT {
     assertTrue(report.stdout.stream().anyMatch(l -> l.contains("JmxTarget.leakAgain(")), report.toString());
   }
 
+  /**
+   * Both JVMs' recordings in one file, and report reads it: {@code RecordingFile} alone misreads two
+   * JVMs' chunks one after the other (their metadata ids collide), report parses each chunk alone.
+   */
+  @Test
+  void mergedRecordingHoldsEveryJvmAndReportReadsIt() throws Exception {
+    int portA = JmxTargets.freePort();
+    int portB = JmxTargets.freePort();
+    Path merged = ChildJvm.workDir().resolve("collect-merged-" + ProcessHandle.current().pid() + ".jfr");
+    Files.deleteIfExists(merged);
+    String options = "detect.body.after=300ms,stacks=all";
+    List<String> urls = new java.util.ArrayList<>();
+    try (ChildJvm.Started jvmA = JmxTargets.target(options, portA).start();
+        ChildJvm.Started jvmB = JmxTargets.target(options, portB).start()) {
+      jvmA.awaitStdout("testapp: ready"::equals, DEADLINE);
+      jvmB.awaitStdout("testapp: ready"::equals, DEADLINE);
+      try (ChildJvm.Started collect = new ChildJvm().mainClassless("-jar", ChildJvm.agentJar().toString(), "collect",
+          "127.0.0.1:" + portA, "127.0.0.1:" + portB, "--out", merged.toString()).start()) {
+        collect.awaitStdout(l -> l.startsWith("collect: streaming httpdiag events from 2 JVM(s)"), DEADLINE);
+        jvmA.sendLine("leak");
+        jvmB.sendLine("leak");
+        for (long pid : new long[] {jvmA.pid(), jvmB.pid()}) {
+          String tag = "[127.0.0.1:" + (pid == jvmA.pid() ? portA : portB) + " pid " + pid + "] ";
+          collect.awaitStdout(finding(tag, "JmxTarget.leak("), DEADLINE);
+          String line = ChildJvm.lines(collect.out).stream().filter(finding(tag, "JmxTarget.leak(")).findFirst().get();
+          urls.add(line.replaceAll(".*(GET http://\\S+).*", "$1")); // each JVM serves itself on its own port
+        }
+        collect.sendLine("stop");
+        ChildJvm.Result r = collect.await(DEADLINE);
+        assertEquals(0, r.exitCode, r.toString());
+        assertTrue(r.stdout.stream().anyMatch(l -> l.startsWith("collect: wrote " + merged + " (2 JVM(s))")), r.toString());
+      }
+      jvmA.sendLine("exit");
+      jvmB.sendLine("exit");
+    }
+    assertEquals(2, urls.stream().distinct().count(), urls.toString());
+    ChildJvm.Result report = new ChildJvm().mainClassless("-jar", ChildJvm.agentJar().toString(), "report",
+        merged.toString()).run();
+    assertEquals(0, report.exitCode, report.toString());
+    // One finding per JVM at the same call site: report aggregates them (and shows the latest's URL).
+    assertTrue(report.stdout.stream().anyMatch(l -> l.matches("\\s+BODY_NOT_CLOSED\\s+2\\s+"
+        + "io\\.httpdiag\\.agent\\.testapp\\.JmxTarget\\.leak\\(.*")), report.toString());
+    assertTrue(urls.stream().anyMatch(url -> report.stdout.stream().anyMatch(l -> l.contains(url))), report.toString());
+  }
+
   /** A live finding line of collect: the JVM's tag, the kind, and the call site. */
   private static Predicate<String> finding(String tag, String callSite) {
     return l -> l.startsWith(tag + "LEAK BODY_NOT_CLOSED: ") && l.contains(" at ") && l.contains(callSite);
