@@ -111,14 +111,14 @@ final class Collect {
           Thread.currentThread().interrupt();
         }
       }, "httpdiag-collect-stop");
-      Thread done = watch(in, hook);
+      Thread stdinWatcher = watch(in, hook);
       awaitStop(duration);
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
         // Ctrl-C: finish below, the JVM waits for the hook... which has already counted down
       }
-      done.interrupt();
+      stdinWatcher.interrupt(); // a daemon; a blocked read ends with the JVM
       int code = 0;
       if (merged != null) code = writeMerged(merged, work);
       summary(System.nanoTime() - started);
