@@ -51,6 +51,10 @@ class CollectIT {
         collect.sendLine("stop");
         ChildJvm.Result r = collect.await(DEADLINE);
         assertEquals(0, r.exitCode, r.toString());
+        // B's later finding came while collect was still streaming, not while it was winding up.
+        int later = indexOf(r.stdout, finding(tagB, "JmxTarget.leakAgain("));
+        int wound = indexOf(r.stdout, l -> l.startsWith("collect: wrote ") || l.startsWith("collect: no JVM left"));
+        assertTrue(later >= 0 && later < wound, r.toString());
         // The summary: one line per JVM (then one per host its client exchanges went to; these never ended).
         assertTrue(r.stdout.stream().anyMatch(l -> l.startsWith("  " + tagA.substring(1, tagA.length() - 2)
             + " (gone): findings BODY_NOT_CLOSED=1;")), r.toString());
@@ -110,6 +114,13 @@ class CollectIT {
     assertTrue(report.stdout.stream().anyMatch(l -> l.matches("\\s+BODY_NOT_CLOSED\\s+2\\s+"
         + "io\\.httpdiag\\.agent\\.testapp\\.JmxTarget\\.leak\\(.*")), report.toString());
     assertTrue(urls.stream().anyMatch(url -> report.stdout.stream().anyMatch(l -> l.contains(url))), report.toString());
+  }
+
+  private static int indexOf(List<String> lines, Predicate<String> p) {
+    for (int i = 0; i < lines.size(); i++) {
+      if (p.test(lines.get(i))) return i;
+    }
+    return -1;
   }
 
   /** A live finding line of collect: the JVM's tag, the kind, and the call site. */
