@@ -3,6 +3,7 @@ package io.httpdiag.agent;
 import io.httpdiag.agent.detect.Detectors;
 import io.httpdiag.agent.instrument.Instrumenter;
 import io.httpdiag.agent.instrument.Libraries;
+import io.httpdiag.agent.jmx.JmxRegistration;
 import io.httpdiag.agent.instrument.Library;
 import io.httpdiag.agent.report.Reporter;
 import io.httpdiag.agent.runtime.Config;
@@ -45,7 +46,9 @@ public final class Bootstrap {
       Reporter reporter = Reporter.create(config);
       Reconfigure.installed(reporter); // what a second attach may change (Agent calls Reconfigure)
       Detectors detectors = new Detectors(config, reporter, Housekeeping::run);
-      Instrumenter instrumenter = new Instrumenter(inst, config, jarPath);
+      // The MBean waits for the first HTTP use: never JMX at start-up (see JmxRegistration).
+      Runnable onFirstHttpUse = config.jmx ? new JmxRegistration(version())::registerSoon : () -> { };
+      Instrumenter instrumenter = new Instrumenter(inst, config, jarPath, onFirstHttpUse);
       if (detectors.active()) {
         Events.install(config, detectors, reporter, instrumenter::beforeFirstThreadScope, detectors::sweep);
         detectors.startSweeper();
@@ -64,6 +67,13 @@ public final class Bootstrap {
       System.err.println("httpdiag: agent failed to start: " + t + (root != t ? " caused by " + root : "")
           + (where.length > 0 ? " at " + where[0] : "") + "; agent disabled");
     }
+  }
+
+  /** The jar's Implementation-Version, or "dev". */
+  private static String version() {
+    Package p = Bootstrap.class.getPackage();
+    String v = p == null ? null : p.getImplementationVersion();
+    return v == null ? "dev" : v;
   }
 
   /** Whether {@link #install} succeeded in this JVM. */

@@ -21,6 +21,9 @@ public final class Main {
       "                           summarise a JFR recording's httpdiag events: the analysis rules' verdicts",
       "                           (as JDK Mission Control shows them with httpdiag-jmc-rules.jar); per host",
       "                           exchanges, reuse, phase percentiles; findings by kind and call site; pool statistics",
+      "  collect host:port [host:port...] [--out merged.jfr] [--duration 30s]",
+      "                           stream the httpdiag events of JVMs over JMX: findings as they happen, per JVM;",
+      "                           a summary per JVM and host at the end; --out: one merged recording for report",
       "  --help                   this text",
       "  --version                the agent version",
       "options (as for -javaagent:httpdiag-agent.jar=<options>): " + String.join(", ", Config.KEYS.keySet()));
@@ -49,6 +52,8 @@ public final class Main {
         return list(out, err);
       case "report":
         return report(java.util.Arrays.asList(args).subList(1, args.length), out, err);
+      case "collect":
+        return Collect.run(java.util.Arrays.asList(args).subList(1, args.length), System.in, out, err);
       case "attach":
         if (args.length < 2 || args.length > 3) {
           err.println("httpdiag: usage: attach <pid> [options]");

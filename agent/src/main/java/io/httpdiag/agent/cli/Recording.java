@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import io.httpdiag.agent.cli.rules.Evidence;
 import jdk.jfr.consumer.RecordedEvent;
-import jdk.jfr.consumer.RecordingFile;
 
 /**
  * The httpdiag events of one JFR file, summarised for {@code report}: per host exchanges, reuse
@@ -69,7 +68,7 @@ final class Recording {
     }
     Recording r = new Recording(file);
     List<Exchange> all = new ArrayList<>();
-    try (RecordingFile rf = new RecordingFile(file)) {
+    try (RecordingChunks rf = RecordingChunks.open(file)) { // not RecordingFile: collect --out concatenates JVMs
       for (jdk.jfr.EventType t : rf.readEventTypes()) {
         if (t.getName().startsWith(PREFIX)) r.eventTypes.add(t.getName());
       }

@@ -29,20 +29,33 @@ public final class Instrumenter implements ClassFileTransformer {
   private final Config config;
   private final String jarPath;
   private final List<Library> libraries;
+  /** Runs once, when the first HTTP library class is seen (first-use mode) or at once (attach); never blocks. */
+  private final Runnable onFirstHttpUse;
   private volatile List<ClassFileTransformer> delegates; // null until the first use
   /** Thread still needs retransforming (first-use mode with the threads library on). */
   private volatile boolean threadsPending;
 
   public Instrumenter(Instrumentation inst, Config config, String jarPath) {
+    this(inst, config, jarPath, () -> { });
+  }
+
+  /**
+   * {@code onFirstHttpUse} runs once, in the thread that first loads a class of an enabled library
+   * (while that class is being loaded: it must not block or load classes of its own), or at once
+   * on {@link #installNow}: what the agent defers until the application does HTTP (the MBean).
+   */
+  public Instrumenter(Instrumentation inst, Config config, String jarPath, Runnable onFirstHttpUse) {
     this.inst = inst;
     this.config = config;
     this.jarPath = jarPath;
     this.libraries = Libraries.enabled(config);
+    this.onFirstHttpUse = onFirstHttpUse;
   }
 
   /** Attached to a running JVM: the classes are loaded already; instrument now (retransforming them). */
   public void installNow() throws Exception {
     for (AgentBuilder b : Libraries.builders(config, jarPath)) b.installOn(inst);
+    onFirstHttpUse.run();
   }
 
   /**
@@ -122,6 +135,7 @@ public final class Instrumenter implements ClassFileTransformer {
     // could start: threads started outside scopes are of no interest to the detector.
     threadsPending = config.detectThreads;
     delegates = built;
+    onFirstHttpUse.run();
     return built;
   }
 }

@@ -43,6 +43,7 @@ public final class Config {
     k.put("log.file", "a file path");
     k.put("log.format", "text|json");
     k.put("jfr", "on|off");
+    k.put("jmx", "on|off");
     k.put("instrument.core", "on|off");
     k.put("instrument.jdk", "on|off");
     k.put("instrument.okhttp", "on|off");
@@ -72,6 +73,11 @@ public final class Config {
   public final String logFile;
   public final boolean json;
   public final boolean jfr;
+  /**
+   * Register the {@code io.httpdiag:type=Agent} MBean in the platform MBean server on first HTTP use
+   * (never at start-up).
+   */
+  public final boolean jmx;
   public final boolean instrumentCore;
   /** Instrument the JDK HttpClient (java.net.http). */
   public final boolean instrumentJdk;
@@ -132,6 +138,7 @@ public final class Config {
     logFile = v.get("log.file");
     json = "json".equals(v.getOrDefault("log.format", "text"));
     jfr = "on".equals(v.getOrDefault("jfr", "on"));
+    jmx = "on".equals(v.getOrDefault("jmx", "on"));
     instrumentCore = "on".equals(v.getOrDefault("instrument.core", "on"));
     instrumentJdk = "on".equals(v.getOrDefault("instrument.jdk", "on"));
     instrumentOkHttp = "on".equals(v.getOrDefault("instrument.okhttp", "on"));

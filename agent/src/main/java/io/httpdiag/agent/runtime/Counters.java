@@ -1,6 +1,7 @@
 package io.httpdiag.agent.runtime;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What the agent did to itself: transformations applied and failed, internal failures swallowed,
@@ -13,6 +14,11 @@ public final class Counters {
   /** Exceptions thrown inside the agent's own code and swallowed (diagnostics never break the app). */
   public static final AtomicLong failures = new AtomicLong();
   public static final AtomicLong droppedExchanges = new AtomicLong();
+  /**
+   * Client and server exchanges put in the exchange table (tracked). Exchanges seen are these plus
+   * {@link #droppedExchanges}. A LongAdder: every exchange start increments it, from any thread.
+   */
+  public static final LongAdder trackedExchanges = new LongAdder();
   public static final AtomicLong droppedConnections = new AtomicLong();
   public static final AtomicLong droppedLogLines = new AtomicLong();
   /** JDK HttpClient classes transformed, and hooks missing on this JDK (skipped). */

@@ -135,6 +135,7 @@ public final class Events {
       x.readTimeoutNanos = readTimeoutNanos;
     }
     exchanges.put(exchangeId, x);
+    Counters.trackedExchanges.increment();
     x.threadScope = ThreadTracker.clientStart(exchangeId, x.method, x.url);
     sink.start(x);
     sink.step(x, Step.EXCHANGE_START, now);

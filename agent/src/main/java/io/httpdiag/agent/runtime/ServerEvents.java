@@ -42,6 +42,7 @@ public final class ServerEvents {
     x.reused = requestOnConn > 1;
     x.thread = Thread.currentThread(); // the connection's thread runs the handler
     Events.exchanges.put(exchangeId, x);
+    Counters.trackedExchanges.increment();
     Events.sink.start(x);
     Events.sink.step(x, Step.REQUEST_HEADERS_READ, now);
   }

@@ -21,7 +21,7 @@ class OptionsIT {
   void unknownKeyNamesTheValidKeys() throws Exception {
     ChildJvm.Result r = ChildJvm.simulated().agent("log=full,colour=on").args("fresh").run();
     assertEquals(0, r.exitCode, r.toString());
-    assertEquals(List.of("httpdiag: unknown option colour=on: expected one of log, log.file, log.format, jfr,"
+    assertEquals(List.of("httpdiag: unknown option colour=on: expected one of log, log.file, log.format, jfr, jmx,"
         + " instrument.core, instrument.jdk, instrument.okhttp, instrument.tomcat, instrument.jetty, redact, redact.query, max.exchanges, stacks, callsite.skip, detect, detect.body,"
         + " detect.timeouts, detect.churn, detect.clients, detect.threads, detect.threads.after, detect.body.after, detect.stuck.after, detect.pinned, detect.pinned.after; agent disabled"),
         r.stderr);
