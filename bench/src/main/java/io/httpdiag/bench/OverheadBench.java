@@ -147,6 +147,19 @@ final class OverheadBench {
     System.out.printf("Verdict (%s, agent log=off + JFR vs same JFR without agent): throughput %s >= 0.97x: %s; p99 %s <= 1.05x: %s%s%n",
         workload, Table.ratio(tput), tput >= 0.97 ? "MET" : "NOT MET", Table.ratio(p99), p99 <= 1.05 ? "MET" : "NOT MET",
         noisy ? " (noisy: CV over " + Table.pct(o.cvBound) + ", treat as indicative)" : "");
+    if (workload.equals("server")) {
+      summaryVerdict(runs, o);
+    }
+  }
+
+  /** Issue 19: log=summary costs the core-transport server at most 1.25x the CPU per request of no agent. */
+  private static void summaryVerdict(Map<String, List<Rounds.Run>> runs, Options o) {
+    double cpu = Rounds.median(runs.get("agent-summary"), Rounds.Run::cpuMicrosPerRequest)
+        / Rounds.median(runs.get("none"), Rounds.Run::cpuMicrosPerRequest);
+    boolean noisy = Rounds.of(runs.get("agent-summary"), Rounds.Run::rps).cv() > o.cvBound
+        || Rounds.of(runs.get("none"), Rounds.Run::rps).cv() > o.cvBound;
+    System.out.printf("Verdict (server, agent log=summary vs no agent, both without a recording): CPU µs/req %s <= 1.25x: %s%s%n",
+        Table.ratio(cpu), cpu <= 1.25 ? "MET" : "NOT MET", noisy ? " (noisy: CV over " + Table.pct(o.cvBound) + ", treat as indicative)" : "");
   }
 
   private static void startup(Options o, Path agent) throws Exception {
