@@ -84,7 +84,8 @@ final class SummaryFacts {
   /** Appends the line (no terminator): text {@code httpdiag #4 server GET /hello status=200 ...} or one JSON object. */
   void appendTo(StringBuilder sb) {
     LifecycleLog.Line l = new LifecycleLog.Line(json, sb).exchange(id, server).event("exchange", -1)
-        .text(method, url).json("method", method).json(server ? "target" : "url", url);
+        .text(method, String.valueOf(url)) // "null" for a missing URL, as the line always showed
+        .json("method", method).json(server ? "target" : "url", url);
     if (status != 0) l.num("status", status);
     l.ms("total", total);
     if (server) {
