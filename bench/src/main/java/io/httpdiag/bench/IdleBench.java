@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
  */
 final class IdleBench {
   private static final Pattern STATS = Pattern.compile("STATS heapUsed=(\\d+) threads=(\\d+)");
+  /** Issue 19's goal: heap per idle keep-alive connection (Go keeps about 4 KiB). */
+  static final double TARGET_HEAP_PER_CONN_BYTES = 8 * 1024;
 
   private IdleBench() {}
 
@@ -41,6 +43,7 @@ final class IdleBench {
       Table t = new Table("connections", "heap after GC", "heap / conn", "RSS", "RSS / conn");
       t.row(0, mb(base[0]), "", mb(base[1]), "");
       byte[] request = ("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + s.port() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+      double heapPerConn = Double.NaN; // at the largest step: fixed costs weigh least there
       for (int target : steps) {
         while (sockets.size() < target) {
           Socket sock = new Socket();
@@ -52,12 +55,16 @@ final class IdleBench {
         }
         Thread.sleep(500); // let the server's connections settle into their idle read
         long[] now = stats(s);
+        heapPerConn = (now[0] - base[0]) / (double) target;
         t.row(String.format("%,d", target), mb(now[0]), kb((now[0] - base[0]) / (double) target), mb(now[1]),
             kb((now[1] - base[1]) / (double) target));
       }
       System.out.println();
       System.out.print(t.render());
       System.out.println("RSS grows with the heap as it is first touched, so heap / conn (live objects after a full GC) is the figure to compare.");
+      System.out.printf("Verdict (heap per idle keep-alive connection <= %s, at %,d connections): %s (%s)%n",
+          kb(TARGET_HEAP_PER_CONN_BYTES), steps.get(steps.size() - 1),
+          heapPerConn <= TARGET_HEAP_PER_CONN_BYTES ? "MET" : "NOT MET", kb(heapPerConn));
     } finally {
       for (Socket sock : sockets) {
         try {

@@ -50,6 +50,8 @@ public final class Server implements AutoCloseable {
   private final Set<ServerConn> connections = ConcurrentHashMap.newKeySet();
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicLong served = new AtomicLong();
+  /** Buffers lent to connections while they serve a request; an idle connection holds none. */
+  final ServerBuffers buffers = ServerBuffers.forThisMachine();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final CountDownLatch shutdownRequested = new CountDownLatch(1); // ends an accept back-off pause
   private volatile ServerSocket listener;

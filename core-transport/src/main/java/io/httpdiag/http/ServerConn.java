@@ -8,7 +8,6 @@ import io.httpdiag.http.internal.StatusText;
 import io.httpdiag.http.internal.Threads;
 import io.httpdiag.http.internal.Trace;
 import io.httpdiag.http.internal.http2.Http2;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,6 +30,11 @@ import javax.net.ssl.SSLSocket;
 final class ServerConn implements Runnable {
   /** Go's maxPostHandlerReadBytes: how much unread request body we drain to keep the connection. */
   private static final int MAX_POST_HANDLER_DRAIN = 256 << 10;
+  /**
+   * What an idle connection reads the next request into: a request up to this size arrives in one
+   * read; a larger one takes a second read into the 8 KiB buffer lent for the exchange.
+   */
+  static final int RESTING_READ_BUFFER = 2048;
   private static final System.Logger log = System.getLogger(Server.class.getName());
 
   final Server server;
@@ -39,8 +43,8 @@ final class ServerConn implements Runnable {
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private DeadlineInputStream in;
   HttpReader reader;
-  OutputStream out;
-  final byte[] bodyBuffer = new byte[8192];
+  ServerOutputStream out;
+  private ServerBuffers.Bundle buffers; // lent by server.buffers while a request is served; null while idle
   private String remote;
   private int requests;
   private DisconnectWatcher watcher;
@@ -69,8 +73,8 @@ final class ServerConn implements Runnable {
         reason = "tlsHandshakeFailed";
         return;
       }
-      reader = new HttpReader(in, 8192);
-      out = new BufferedOutputStream(socket.getOutputStream(), 8192);
+      reader = new HttpReader(in, new byte[RESTING_READ_BUFFER]);
+      out = new ServerOutputStream(socket.getOutputStream());
       if (server.h2c && !(socket instanceof SSLSocket)) {
         String h2Reason = serveHttp2IfPreface();
         if (h2Reason != null) {
@@ -85,12 +89,14 @@ final class ServerConn implements Runnable {
       log.log(System.Logger.Level.ERROR, "connection " + id + " failed", t);
     } finally {
       close(reason);
+      releaseBuffers(); // the socket is closed: what the reader or the output still held is moot
     }
   }
 
   private String serveLoop() throws IOException {
     while (true) {
       if (requests > 0) {
+        releaseBuffers();
         if (!state.compareAndSet(State.ACTIVE, State.IDLE)) {
           return "shutdown";
         }
@@ -110,6 +116,7 @@ final class ServerConn implements Runnable {
       }
       server.connectionActive(true);
       Trace.serverConnState(server.trace, id, "active");
+      takeBuffers();
       long start = System.nanoTime();
       long headerTimeout = server.readHeaderTimeoutNanos != 0 ? server.readHeaderTimeoutNanos : server.readTimeoutNanos;
       in.setDeadline(headerTimeout == 0 ? Deadline.NONE : new Deadline(start + headerTimeout,
@@ -163,6 +170,32 @@ final class ServerConn implements Runnable {
 
   String remote() {
     return remote;
+  }
+
+  /** Borrows the exchange's buffers (unless still held: a pipelined request kept them). */
+  private void takeBuffers() {
+    if (buffers == null) {
+      buffers = server.buffers.take(id);
+      reader.attach(buffers.read);
+      out.attach(buffers.write);
+    }
+  }
+
+  /**
+   * Gives the buffers back before waiting for the next request (the response is flushed). Keeps
+   * them when pipelined bytes do not fit the resting read buffer: the next request is here already.
+   */
+  private void releaseBuffers() {
+    if (buffers != null && reader.detach()) {
+      out.detach();
+      server.buffers.release(id, buffers);
+      buffers = null;
+    }
+  }
+
+  /** Body buffer of the exchange being served. */
+  byte[] bodyBuffer() {
+    return buffers.body;
   }
 
   /** Waits for the first byte of the next request. Returns null when one arrived, else why to close. */

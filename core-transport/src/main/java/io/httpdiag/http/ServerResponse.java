@@ -40,7 +40,7 @@ final class ServerResponse implements ResponseWriter {
     this.requestHead = requestHead;
     this.exchangeId = exchangeId;
     this.headRequest = request.method().equals("HEAD");
-    this.buffer = conn.bodyBuffer;
+    this.buffer = conn.bodyBuffer();
   }
 
   @Override

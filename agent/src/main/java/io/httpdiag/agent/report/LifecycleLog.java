@@ -3,14 +3,16 @@ package io.httpdiag.agent.report;
 import io.httpdiag.agent.runtime.Config;
 import io.httpdiag.agent.runtime.ExchangeState;
 import io.httpdiag.agent.runtime.Finding;
+import io.httpdiag.agent.runtime.HttpLibrary;
 import io.httpdiag.agent.runtime.Ids;
 import io.httpdiag.agent.runtime.Step;
 
 /**
  * The httptrace-like lifecycle log: greppable lines starting with {@code httpdiag}, times relative
  * to the exchange start, text or JSON lines. Levels: findings (problems only), summary (+ one line
- * per exchange), full (+ every step). Formatting runs on the app thread; writing does not
- * ({@link LogAppender}).
+ * per exchange), full (+ every step). The per-step lines of full are formatted on the app thread;
+ * the summary line is not: the app thread copies its facts ({@link SummaryFacts}) and the writer
+ * thread formats and writes them ({@link LogAppender}), in the order they were queued.
  *
  * <p>In full, bodyEnd and putIdleConn share one line ({@code bodyEnd ... -> putIdleConn ok}), printed
  * when the exchange ends, whichever of the two came last.
@@ -106,7 +108,7 @@ final class LifecycleLog {
     }
     boolean problem = x.error != null || x.timeoutKind != null;
     if (level == Config.LogLevel.FINDINGS && !problem) return;
-    out.append(summary(x)); // levels are cumulative: full ends each exchange with its summary line
+    out.append(new SummaryFacts(x, json)); // levels are cumulative: full ends each exchange with its summary line
   }
 
   /** Findings print at every level but off: text in the multi-line form of the design, JSON as one object. */
@@ -148,54 +150,33 @@ final class LifecycleLog {
     out.append(l.end());
   }
 
-  /** One line per exchange: outcome and phase timings. */
-  private String summary(ExchangeState x) {
-    Line l = new Line(json).exchange(x).event("exchange", -1)
-        .text(x.method + " " + x.url, null).json("method", x.method).json(x.server ? "target" : "url", x.url);
-    if (x.status != 0) l.num("status", x.status);
-    l.ms("total", x.endAt - x.startNanos);
-    if (x.server) {
-      l.msIf("handler", ExchangeState.between(x.handlerStartAt, x.handlerEndAt))
-          .num("in", x.bytesIn).num("out", x.bytesOut).conn(x.connectionId).bool("reused", x.reused)
-          .bool("keepAlive", x.keepAlive);
-    } else {
-      l.msIf("dns", ExchangeState.between(x.dnsStartAt, x.dnsDoneAt))
-          .msIf("connect", ExchangeState.between(x.connectStartAt, x.connectDoneAt))
-          .msIf("tls", ExchangeState.between(x.tlsStartAt, x.tlsDoneAt))
-          .msIf("waitForConn", ExchangeState.between(x.getConnAt, x.gotConnAt))
-          .msIf("firstByte", ExchangeState.between(x.wroteRequestAt, x.firstByteAt))
-          .msIf("body", ExchangeState.between(x.responseHeadersAt, x.bodyEndAt));
-      if (x.gotConnAt != 0) {
-        l.bool("reused", x.reused).bool("wasIdle", x.wasIdle);
-        if (x.wasIdle) l.idle(x.idleNanos);
-        l.conn(x.connectionId);
-      }
-      if (x.redirects > 0) l.num("redirects", x.redirects);
-      if (x.retries > 0) l.num("retries", x.retries);
-      if (x.bodyEnded) l.num("bytes", x.responseBytes).bool("drained", x.drained);
-      if (x.putIdleResult != null) l.text("-> putIdleConn " + x.putIdleResult, null).json("putIdleConn", x.putIdleResult);
-    }
-    l.kvIf("timeout", x.timeoutKind).kvIf("canceled", x.canceledWhere).kvIf("error", x.error);
-    if (json) l.json("outcome", x.outcome());
-    return l.end();
-  }
-
   /** Builds one line in either form. Text: {@code httpdiag #1 +0.02ms event k=v}; JSON: one object. */
   static final class Line {
     private final boolean json;
-    final StringBuilder sb = new StringBuilder(128);
+    final StringBuilder sb;
 
     Line(boolean json) {
+      this(json, new StringBuilder(128));
+    }
+
+    /** A line appended to {@code sb} (the writer thread's batch). */
+    Line(boolean json, StringBuilder sb) {
       this.json = json;
+      this.sb = sb;
     }
 
     Line exchange(ExchangeState x) {
+      return exchange(x.id, x.server);
+    }
+
+    Line exchange(long id, boolean server) {
       if (json) {
-        sb.append("{\"httpdiag\":\"").append(x.server ? "server" : "client").append("\",\"exchange\":");
-        if (!Ids.isCore(x.id)) sb.append('"').append(Ids.exchange(x.id)).append('"'); else sb.append(x.id);
+        sb.append("{\"httpdiag\":\"").append(server ? "server" : "client").append("\",\"exchange\":");
+        if (!Ids.isCore(id)) sb.append('"').append(Ids.exchange(id)).append('"'); else sb.append(id);
       } else {
-        sb.append("httpdiag #").append(Ids.exchange(x.id));
-        if (x.server) sb.append(" server");
+        HttpLibrary library = HttpLibrary.of(id); // Ids.exchange(id), appended without building a string
+        sb.append("httpdiag #").append(library.exchangePrefix).append(id - library.base);
+        if (server) sb.append(" server");
       }
       return this;
     }
@@ -211,23 +192,26 @@ final class LifecycleLog {
     }
 
     Line elapsed(long nanos) {
-      if (!json) sb.append(" +").append(ms(nanos)).append("ms");
+      if (!json) appendMs(sb.append(" +"), nanos).append("ms");
       return this;
     }
 
     Line event(String name, long elapsedNanos) {
       if (json) {
         sb.append(",\"event\":\"").append(name).append('"');
-        if (elapsedNanos >= 0) sb.append(",\"elapsedMs\":").append(ms(elapsedNanos));
+        if (elapsedNanos >= 0) appendMs(sb.append(",\"elapsedMs\":"), elapsedNanos);
       } else if (!name.equals("exchange") && !name.equals("getConn") && !name.equals("requestHeadersRead")) {
         sb.append(' ').append(name);
       }
       return this;
     }
 
-    /** Text form only. */
-    Line text(String s, Object unused) {
-      if (!json) sb.append(' ').append(s);
+    /** Text form only: {@code s}, then {@code more} when not null, each after a space. */
+    Line text(String s, String more) {
+      if (!json) {
+        sb.append(' ').append(s);
+        if (more != null) sb.append(' ').append(more);
+      }
       return this;
     }
 
@@ -270,9 +254,9 @@ final class LifecycleLog {
 
     Line ms(String key, long nanos) {
       if (json) {
-        sb.append(",\"").append(key).append("Ms\":").append(ms(nanos));
+        appendMs(sb.append(",\"").append(key).append("Ms\":"), nanos);
       } else {
-        sb.append(' ').append(key).append('=').append(ms(nanos)).append("ms");
+        appendMs(sb.append(' ').append(key).append('='), nanos).append("ms");
       }
       return this;
     }
@@ -299,11 +283,17 @@ final class LifecycleLog {
 
     Line conn(long connectionId) {
       if (json) {
-        sb.append(",\"conn\":\"").append(Ids.connection(connectionId)).append('"');
+        appendConnection(sb.append(",\"conn\":\""), connectionId).append('"');
       } else {
-        sb.append(" conn=").append(Ids.connection(connectionId));
+        appendConnection(sb.append(" conn="), connectionId);
       }
       return this;
+    }
+
+    /** {@link Ids#connection}, appended without building a string. */
+    private static StringBuilder appendConnection(StringBuilder sb, long connectionId) {
+      HttpLibrary library = HttpLibrary.of(connectionId);
+      return sb.append(library.connectionPrefix).append(connectionId - library.base);
     }
 
     Line connIf(long connectionId) {
@@ -311,8 +301,13 @@ final class LifecycleLog {
     }
 
     String end() {
-      if (json) sb.append('}');
+      finish();
       return sb.toString();
+    }
+
+    /** Closes the line in place (the JSON object's brace). */
+    void finish() {
+      if (json) sb.append('}');
     }
 
     private void quote(String s) {
@@ -336,9 +331,14 @@ final class LifecycleLog {
 
     /** Milliseconds with two decimals, e.g. 0.02; negative input prints as 0.00. */
     static String ms(long nanos) {
+      return appendMs(new StringBuilder(12), nanos).toString();
+    }
+
+    /** Appends {@link #ms} without building a string. */
+    static StringBuilder appendMs(StringBuilder sb, long nanos) {
       long hundredths = nanos <= 0 ? 0 : (nanos + 5_000) / 10_000;
       long frac = hundredths % 100;
-      return (hundredths / 100) + (frac < 10 ? ".0" : ".") + frac;
+      return sb.append(hundredths / 100).append(frac < 10 ? ".0" : ".").append(frac);
     }
   }
 }

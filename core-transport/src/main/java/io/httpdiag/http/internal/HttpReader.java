@@ -35,10 +35,65 @@ public final class HttpReader {
   private byte[] buf;
   private int pos;
   private int lim;
+  /** The small buffer a server connection's reader rests on between requests; null for a client's. */
+  private final byte[] resting;
 
   public HttpReader(InputStream in, int bufferSize) {
     this.in = in;
     this.buf = new byte[bufferSize];
+    this.resting = null;
+  }
+
+  /**
+   * A reader that waits for each request in {@code restingBuffer} (kept for the connection's life)
+   * and reads the rest of the exchange in a larger buffer lent by {@link #attach} and taken back by
+   * {@link #detach}, so an idle connection holds only the small one. A request that fits the
+   * resting buffer still arrives in one read.
+   */
+  public HttpReader(InputStream in, byte[] restingBuffer) {
+    this.in = in;
+    this.buf = restingBuffer;
+    this.resting = restingBuffer;
+  }
+
+  /**
+   * Reads on in {@code large} from now on, moving what is buffered into it. Does nothing when
+   * {@code large} cannot hold the buffered bytes (they came from {@link #unread}); the reader keeps
+   * its own buffer then.
+   */
+  public void attach(byte[] large) {
+    int n = lim - pos;
+    if (large.length < n) {
+      return;
+    }
+    System.arraycopy(buf, pos, large, 0, n);
+    buf = large;
+    pos = 0;
+    lim = n;
+  }
+
+  /**
+   * Goes back to the resting buffer, moving what is buffered (a pipelined request) into it, and
+   * lets go of the attached buffer. Returns false, and keeps reading in the larger buffer, when the
+   * buffered bytes do not fit the resting one: the caller must not reuse the attached buffer then.
+   */
+  public boolean detach() {
+    if (resting == null) {
+      throw new IllegalStateException("detach on a reader without a resting buffer");
+    }
+    int n = lim - pos;
+    if (n > resting.length) {
+      return false;
+    }
+    if (buf != resting) {
+      System.arraycopy(buf, pos, resting, 0, n);
+      buf = resting;
+    } else if (pos > 0) {
+      System.arraycopy(buf, pos, buf, 0, n);
+    }
+    pos = 0;
+    lim = n;
+    return true;
   }
 
   /**
