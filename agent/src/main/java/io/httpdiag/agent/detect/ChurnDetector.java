@@ -53,6 +53,11 @@ final class ChurnDetector implements Detectors.Detector {
   }
 
   @Override
+  public java.util.Set<Step> steps() {
+    return java.util.EnumSet.of(Step.GET_CONN, Step.CONNECT_DONE, Step.PUT_IDLE_CONN);
+  }
+
+  @Override
   public void step(ExchangeState x, Step step, long nanos) {
     if (x.server || x.hostPort == null) return;
     if (step == Step.GET_CONN) {
