@@ -63,7 +63,7 @@ class FindingsTest {
   void repeatsFromManyThreadsAreAllCountedAndReportedAtPowersOfTen() throws Exception {
     Findings.report(missingTimeout("com.acme.A.run(A.java:1)"));
     int threads = 8;
-    int each = 1250; // 1 + 8 * 1250 = 10,001 occurrences
+    int each = 125_000; // 1 + 8 * 125,000 = 1,000,001 occurrences: enough for a lost update to show
     CountDownLatch go = new CountDownLatch(1);
     List<Thread> started = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
@@ -81,6 +81,6 @@ class FindingsTest {
     go.countDown();
     for (Thread t : started) t.join();
     assertEquals(1 + threads * each, Findings.all().get(0).count());
-    assertEquals(5, reportedCounts.size(), reportedCounts.toString()); // the 1st, 10th, 100th, 1,000th, 10,000th
+    assertEquals(7, reportedCounts.size(), reportedCounts.toString()); // the 1st, 10th, ... 1,000,000th
   }
 }
