@@ -67,7 +67,9 @@ final class ChurnDetector implements Detectors.Detector {
       if (h == null) return;
       if (h.firstSite == null && x.callSite != null && !x.callSite.equals(CallSite.UNKNOWN)) h.firstSite = x.callSite;
       int now = h.inUse.incrementAndGet();
-      h.peak.accumulateAndGet(now, Math::max);
+      // Read first: the peak rarely moves, and a CAS on every exchange is a write every request
+      // thread of the host contends for.
+      if (now > h.peak.get()) h.peak.accumulateAndGet(now, Math::max);
     } else if (step == Step.CONNECT_DONE && x.error == null) {
       Host h = host(x.hostPort);
       if (h != null) h.dial(nanos, x);
