@@ -42,13 +42,21 @@ public final class Detectors implements Sink {
     long shortest = Math.min(Math.min(config.bodyLeakAfterNanos, config.stuckAfterNanos), config.threadLeakAfterNanos)
         / 1_000_000L;
     this.sweepIntervalMillis = Math.max(50, Math.min(1000, shortest / 4));
-    this.stepDetectors = overriding("step", ExchangeState.class, Step.class, long.class);
+    Detector[] stepDetectors = overriding("step", ExchangeState.class, Step.class, long.class);
+    this.byStep = new Detector[Step.values().length][];
+    for (Step s : Step.values()) {
+      List<Detector> wanting = new ArrayList<>();
+      for (Detector d : stepDetectors) {
+        if (d.steps().contains(s)) wanting.add(d);
+      }
+      byStep[s.ordinal()] = wanting.toArray(new Detector[0]);
+    }
     this.endDetectors = overriding("end", ExchangeState.class);
   }
 
-  // step() runs about ten times per exchange: call only the detectors that look at steps (a few of
-  // them), not every one through an interface call the JIT cannot inline.
-  private final Detector[] stepDetectors;
+  // step() runs about ten times per exchange, on the request's threads: call only the detectors that
+  // look at that step (most steps: none), not every one through an interface call the JIT cannot inline.
+  private final Detector[][] byStep;
   private final Detector[] endDetectors;
 
   private Detector[] overriding(String method, Class<?>... parameters) {
@@ -105,7 +113,7 @@ public final class Detectors implements Sink {
   @Override
   public void step(ExchangeState x, Step step, long nanos) {
     reporters.step(x, step, nanos);
-    for (Detector d : stepDetectors) d.step(x, step, nanos);
+    for (Detector d : byStep[step.ordinal()]) d.step(x, step, nanos);
   }
 
   @Override
@@ -138,7 +146,13 @@ public final class Detectors implements Sink {
 
   /** One detector: plain Java, fed by the runtime, reporting through {@code Findings.report}. */
   interface Detector {
+    /** Called only for the {@link #steps} it names. */
     default void step(ExchangeState x, Step step, long nanos) {}
+
+    /** The steps {@link #step} looks at (read once, when the detectors are built). */
+    default java.util.Set<Step> steps() {
+      return java.util.EnumSet.allOf(Step.class);
+    }
 
     default void end(ExchangeState x) {}
 

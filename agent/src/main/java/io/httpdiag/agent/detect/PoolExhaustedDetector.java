@@ -18,6 +18,11 @@ final class PoolExhaustedDetector implements Detectors.Detector {
   static final long REPORT_AFTER_MILLIS = 10;
 
   @Override
+  public java.util.Set<Step> steps() {
+    return java.util.EnumSet.of(Step.POOL_WAIT);
+  }
+
+  @Override
   public void step(ExchangeState x, Step step, long nanos) {
     if (step != Step.POOL_WAIT || x.poolWaitNanos < REPORT_AFTER_MILLIS * 1_000_000L) return;
     String limit = x.poolLimit >= 0 ? "limit " + x.poolLimit : "limit unknown";

@@ -72,6 +72,11 @@ final class TimeoutDetector implements Detectors.Detector {
   }
 
   @Override
+  public java.util.Set<Step> steps() {
+    return java.util.EnumSet.of(Step.EXCHANGE_START);
+  }
+
+  @Override
   public void step(ExchangeState x, Step step, long nanos) {
     if (step != Step.EXCHANGE_START || x.server) return;
     if (HttpLibrary.of(x.id) == HttpLibrary.URLCONNECTION) {

@@ -1,6 +1,5 @@
 package io.httpdiag.agent.instrument;
 
-import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 
 import io.httpdiag.agent.runtime.Counters;
@@ -20,17 +19,22 @@ public final class AgentBuilders {
   public static AgentBuilder agentBuilder() {
     // The default ignore() skips boot and platform classes; the JDK HttpClient lives there, so replace
     // it, but keep away from method handles, ourselves and ByteBuddy (relocated into our package).
+    // Names only: every class loaded after the first use passes this matcher once per library, and a
+    // matcher that reads anything but the name (isSynthetic() did) makes the type pool parse the whole
+    // class file, most of the first-use pause. The libraries' type matchers are names too.
     return new AgentBuilder.Default()
         .disableClassFormatChanges()
         .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
         .with(AgentBuilder.RedefinitionStrategy.DiscoveryStrategy.Reiterating.INSTANCE)
+        // Advice only rewrites method bodies: decorating skips the method graph (which describes every
+        // super type through the type pool) that redefining builds for each transformed class.
+        .with(AgentBuilder.TypeStrategy.Default.DECORATE)
         .with(new CountingListener())
         .ignore(nameStartsWith("java.lang.invoke.")
             .or(nameStartsWith("io.httpdiag.agent."))
             .or(nameStartsWith("net.bytebuddy."))
             .or(nameStartsWith("jdk.internal.reflect."))
-            .or(nameStartsWith("sun.reflect."))
-            .or(isSynthetic()));
+            .or(nameStartsWith("sun.reflect.")));
   }
 
   /**

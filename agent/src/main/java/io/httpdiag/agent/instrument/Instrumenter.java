@@ -14,10 +14,9 @@ import net.bytebuddy.agent.builder.AgentBuilder;
  * JVM ({@link #installNow}), else on first use ({@link #onFirstUse}).
  *
  * <p>On first use it is the agent's only registered transformer. Until the application first
- * loads a class of core-transport or of java.net.http it does nothing but compare a name prefix, and
- * ByteBuddy is not loaded at all. On that first class it builds the instrumentation (in the loading
- * thread, once), transforms that class too,
- * and from then on hands every class to ByteBuddy's transformers; {@code Thread} is retransformed
+ * loads a class of one of the libraries it does nothing but compare a name prefix (ByteBuddy is
+ * loaded meanwhile in the background, see {@link WarmUp}). On that first class it builds the
+ * instrumentation (in the loading thread, once), transforms that class too, and from then on hands every class to ByteBuddy's transformers; {@code Thread} is retransformed
  * when the first thread scope opens. Never throws into the JVM.
  *
  * <p>Why not register ByteBuddy's transformers at that moment: a transformer added while a class is
@@ -32,6 +31,7 @@ public final class Instrumenter implements ClassFileTransformer {
   /** Runs once, when the first HTTP library class is seen (first-use mode) or at once (attach); never blocks. */
   private final Runnable onFirstHttpUse;
   private volatile List<ClassFileTransformer> delegates; // null until the first use
+  private volatile WarmUp warmUp; // null when attached
   /** Thread still needs retransforming (first-use mode with the threads library on). */
   private volatile boolean threadsPending;
 
@@ -59,13 +59,15 @@ public final class Instrumenter implements ClassFileTransformer {
   }
 
   /**
-   * Started with the JVM: ByteBuddy is loaded only when the application first touches one of the
-   * libraries. A JVM that never does HTTP pays for options and reporters only (ByteBuddy alone is
-   * ~1,000 classes, about half a second here).
+   * Started with the JVM: the instrumentation is built only when the application first touches one
+   * of the libraries. ByteBuddy's own classes (about 1,000; a third of the first-use pause) are
+   * loaded meanwhile by {@link WarmUp}'s daemon thread, so the first HTTP use does not wait for them;
+   * a JVM that never does HTTP spends that CPU (about 0.15 s) once, in the background.
    */
   public void onFirstUse() {
     if (!config.instrumentCore && !config.instrumentJdk && !config.instrumentOkHttp) return;
     inst.addTransformer(this, true);
+    warmUp = WarmUp.start(jarPath);
   }
 
   /**
@@ -127,6 +129,8 @@ public final class Instrumenter implements ClassFileTransformer {
 
   private synchronized List<ClassFileTransformer> install() throws Exception {
     if (delegates != null) return delegates; // another thread's first use won
+    WarmUp w = warmUp;
+    if (w != null) w.await();
     List<ClassFileTransformer> built = new ArrayList<>();
     for (AgentBuilder b : Libraries.builders(config, jarPath)) built.add(AgentBuilders.raw(b));
     // Thread was loaded long before and needs retransforming, which cannot happen here: classes

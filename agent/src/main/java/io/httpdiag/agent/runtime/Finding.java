@@ -4,8 +4,8 @@ package io.httpdiag.agent.runtime;
  * One problem found, in a form readable without the agent's sources: what ({@link #title}), where
  * ({@link #callSite} and {@link #stack}), how much ({@link #details}) and the {@link #fix}.
  * Repeats of the same kind at the same call site (and subject, e.g. host) aggregate into one
- * finding with a count. Immutable but for the aggregate counters, which are updated under the
- * registry's lock.
+ * finding with a count. Immutable but for the evidence (updated under this object's lock) and the
+ * aggregate counters (count and last seen: lock-free, see {@link Findings}).
  */
 public final class Finding {
   /** The kinds of finding, with the word the log line starts with. */
@@ -33,6 +33,8 @@ public final class Finding {
   public final Kind kind;
   /** Aggregation key: kind + subject, or kind + call site when there is no subject. */
   final String key;
+  /** The key without its kind: the subject, or the call site ("null" when neither), as {@link Findings#repeat} is given it. */
+  final String subjectOrCallSite;
   // The evidence below is the latest occurrence's; guarded by this.
   private String title;
   private String callSite;
@@ -41,15 +43,20 @@ public final class Finding {
   private String fix;
   private String[] stack;
 
-  long count;
+  // count and lastSeenMillis change on every occurrence, possibly on many threads at once: updated
+  // without a lock (see Findings.occurred), so a repeat on the request path never waits for a monitor.
+  volatile long count;
   long sequence;
   long firstSeenMillis;
-  long lastSeenMillis;
+  volatile long lastSeenMillis;
+  static final java.util.concurrent.atomic.AtomicLongFieldUpdater<Finding> COUNT =
+      java.util.concurrent.atomic.AtomicLongFieldUpdater.newUpdater(Finding.class, "count");
 
   public Finding(Kind kind, String subject, String title, String callSiteLabel, String callSite, String[] details,
       String fix, String[] stack) {
     this.kind = kind;
-    this.key = kind + "|" + (subject != null ? subject : callSite);
+    this.subjectOrCallSite = String.valueOf(subject != null ? subject : callSite);
+    this.key = kind + "|" + subjectOrCallSite;
     this.title = title;
     this.callSiteLabel = callSiteLabel;
     this.callSite = callSite;

@@ -18,6 +18,12 @@ public final class Findings {
   public static final int MAX_FINDINGS = 1024;
   public static final AtomicLong dropped = new AtomicLong();
   private static final ConcurrentHashMap<String, Finding> byKey = new ConcurrentHashMap<>();
+  /**
+   * The same findings per kind, by subject or call site: {@link #repeat} runs on the request path (a
+   * client without timeouts repeats MISSING_TIMEOUT on every exchange) and looks up without building
+   * the "kind|subject" key.
+   */
+  private static final ConcurrentHashMap<String, Finding>[] bySubject = bySubjectTables();
   private static final AtomicLongArray perKind = new AtomicLongArray(Finding.Kind.values().length);
   private static final AtomicLong sequence = new AtomicLong();
   static volatile Sink sink = Sink.NONE;
@@ -25,6 +31,13 @@ public final class Findings {
   private static volatile java.util.function.LongConsumer checkpoint;
 
   private Findings() {}
+
+  @SuppressWarnings("unchecked")
+  private static ConcurrentHashMap<String, Finding>[] bySubjectTables() {
+    ConcurrentHashMap<String, Finding>[] tables = new ConcurrentHashMap[Finding.Kind.values().length];
+    for (int i = 0; i < tables.length; i++) tables[i] = new ConcurrentHashMap<>();
+    return tables;
+  }
 
   static void install(Sink newSink, java.util.function.LongConsumer newCheckpoint) {
     sink = newSink;
@@ -38,7 +51,7 @@ public final class Findings {
    */
   public static boolean repeat(Finding.Kind kind, String subjectOrCallSite) {
     try {
-      Finding current = byKey.get(kind + "|" + subjectOrCallSite);
+      Finding current = bySubject[kind.ordinal()].get(String.valueOf(subjectOrCallSite));
       if (current == null) return false;
       perKind.incrementAndGet(kind.ordinal());
       if (occurred(current)) sink.finding(current);
@@ -67,6 +80,7 @@ public final class Findings {
               f.sequence = sequence.incrementAndGet();
             }
             byKey.put(f.key, f);
+            bySubject[f.kind.ordinal()].put(f.subjectOrCallSite, f);
             current = f;
           }
         }
@@ -78,13 +92,15 @@ public final class Findings {
     }
   }
 
-  /** One more occurrence; returns whether it is due to be reported (1st, 10th, 100th...). */
+  /**
+   * One more occurrence; returns whether it is due to be reported (1st, 10th, 100th...). Lock-free:
+   * it runs on request threads, and a monitor shared by every exchange of a busy client (on JDK
+   * 21-23 one that blocks a virtual thread's carrier while it waits) shows in their latency tail.
+   */
   private static boolean occurred(Finding f) {
-    long n;
-    synchronized (f) {
-      n = ++f.count;
-      f.lastSeenMillis = System.currentTimeMillis();
-    }
+    long n = Finding.COUNT.incrementAndGet(f);
+    long now = System.currentTimeMillis();
+    if (f.lastSeenMillis < now) f.lastSeenMillis = now; // a racing older time may win: off by a millisecond at most
     while (n >= 10 && n % 10 == 0) n /= 10;
     return n == 1;
   }
@@ -121,6 +137,7 @@ public final class Findings {
   /** Forgets everything (tests that check one phase at a time). */
   public static synchronized void clear() {
     byKey.clear();
+    for (ConcurrentHashMap<String, Finding> t : bySubject) t.clear();
     for (int i = 0; i < perKind.length(); i++) perKind.set(i, 0);
   }
 }

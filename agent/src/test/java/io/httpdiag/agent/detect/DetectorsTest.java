@@ -284,6 +284,30 @@ class DetectorsTest {
     assertEquals(List.of("POOL_CHURN"), kinds());
   }
 
+  /**
+   * Through the dispatch: each step reaches the detectors that act on it (a detector left out of
+   * a step's table would lose its findings silently).
+   */
+  @Test
+  void everyStepReachesTheDetectorsThatActOnIt() {
+    Detectors d = new Detectors(io.httpdiag.agent.runtime.Config.defaults(), io.httpdiag.agent.runtime.Sink.NONE);
+    long t = 1;
+    ExchangeState[] xs = new ExchangeState[30];
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = exchange(i, "a.Worker.call(Worker.java:7)");
+      d.step(xs[i], Step.EXCHANGE_START, ++t); // no deadline: MISSING_TIMEOUT
+      xs[i].getConnAt = ++t;
+      d.step(xs[i], Step.GET_CONN, t);
+    }
+    xs[0].poolWaitNanos = 5 * SECOND;
+    d.step(xs[0], Step.POOL_WAIT, ++t); // POOL_EXHAUSTED
+    for (int i = 1; i < xs.length; i++) {
+      xs[i].putIdleResult = "poolFull";
+      d.step(xs[i], Step.PUT_IDLE_CONN, ++t); // POOL_CHURN
+    }
+    assertEquals(List.of("MISSING_TIMEOUT", "POOL_EXHAUSTED", "POOL_CHURN"), kinds());
+  }
+
   @Test
   void poolChurnAlwaysNamesASentAtLineAndWhereThePoolWasConfigured() {
     ChurnDetector d = new ChurnDetector();
