@@ -28,7 +28,7 @@ public final class Snapshot {
       "VirtualThread-unblocker", "VirtualThread-unparker", "Read-Poller", "Write-Poller", "[A-Za-z]+-Poller-\\d+",
       "ForkJoinPool\\.commonPool-worker-\\d+", "ForkJoinPool[.\\w-]*-delayScheduler", "JFR .*", "RMI .*", "JMX .*", "surefire-.*", "junit-.*",
       // the agent's own threads, and core-transport's shared timer
-      "httpdiag-(detector|log|log-flush|timer|jmx)",
+      "httpdiag-(detector|log|log-flush|timer|jmx|warmup)",
       // server threads of keep-alive connections pooled by a client that outlives the test, and the
       // idle janitor of such a pool (the shared default Transport has one): not the test's
       "httpdiag-conn-\\d+", "httpdiag-idle-janitor-\\d+",
