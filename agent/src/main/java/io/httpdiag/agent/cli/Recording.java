@@ -98,7 +98,9 @@ final class Recording {
       throw new Unusable(file + ": truncated or corrupt JFR recording (" + e.getClass().getSimpleName()
           + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
     }
-    if (r.events == 0) {
+    // No httpdiag event types: the agent was not there (or httpdiag.jfc not used). Types but no
+    // events: the agent was there and saw no HTTP worth an event; the verdicts say so (OK).
+    if (r.events == 0 && r.eventTypes.isEmpty()) {
       throw new Unusable(file + ": no httpdiag events; record with -javaagent:httpdiag-agent.jar and"
           + " -XX:StartFlightRecording:settings=httpdiag.jfc,filename=rec.jfr");
     }

@@ -51,6 +51,8 @@ class JmcRulesIT {
 
   /** A second scenario for the findings rule: a missing timeout alone (no stuck exchange) is a warning too. */
   static final String MISSING_TIMEOUT_SCENARIO = "slowloris";
+  /** And a body closed early (two requests: too few for the reuse rule, a warning by its kind). */
+  static final String CLOSED_EARLY_SCENARIO = "body-closed-early";
 
   static final Path WORK = Path.of(System.getProperty("httpdiag.test.workDir", "target/it-work"));
   static final Path RECORDINGS = WORK.resolve("recordings");
@@ -86,7 +88,8 @@ class JmcRulesIT {
   @ParameterizedTest(name = "{0} warns on {1}")
   @CsvSource({"HttpdiagFindings, body-not-closed", "HttpdiagConnectionReuse, pool-churn",
       "HttpdiagPoolWait, pool-exhausted-apache5", "HttpdiagDialTime, tls-reuse",
-      "HttpdiagServerHandlers, no-timeouts", "HttpdiagFindings, " + MISSING_TIMEOUT_SCENARIO})
+      "HttpdiagServerHandlers, no-timeouts", "HttpdiagFindings, " + MISSING_TIMEOUT_SCENARIO,
+      "HttpdiagFindings, " + CLOSED_EARLY_SCENARIO})
   void eachRuleWarnsOnItsBadScenario(String rule, String scenario) throws Exception {
     IResult r = evaluate(RECORDINGS.resolve(scenario + "-bad.jfr")).get(rule);
     assertEquals(Severity.WARNING, r.getSeverity(), describe(r));
@@ -182,10 +185,11 @@ class JmcRulesIT {
     }
   }
 
-  /** Every scenario recorded: each rule's bad scenario, and {@link #MISSING_TIMEOUT_SCENARIO}. */
+  /** Every scenario recorded: each rule's bad scenario, {@link #MISSING_TIMEOUT_SCENARIO} and {@link #CLOSED_EARLY_SCENARIO}. */
   static List<String> scenarios() {
     List<String> all = new ArrayList<>(BAD_SCENARIO.values());
     all.add(MISSING_TIMEOUT_SCENARIO);
+    all.add(CLOSED_EARLY_SCENARIO);
     return all.stream().distinct().collect(Collectors.toList());
   }
 

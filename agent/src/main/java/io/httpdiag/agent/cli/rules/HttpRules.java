@@ -53,10 +53,12 @@ public final class HttpRules {
    * warnings: they end in an exhausted pool, memory or threads, or a caller that never returns.
    * Exhausted pools and pinned virtual threads are warnings: requests already waited. A missing
    * timeout is a warning: it is how every stuck exchange begins, and a server without one is open
-   * to slowloris. Churn, a client per request and an early close are informations: each costs a
-   * new connection (latency, a socket in TIME_WAIT) but nothing hangs or leaks; the reuse and dial
-   * time rules make them warnings when the recording shows the cost is large. A body closed late
-   * was a leak that ended.
+   * to slowloris. A body closed early is a warning: the library throws that connection away every
+   * time the code runs (it is a property of the call site, not of the load), which is the churn the
+   * reuse rule warns about once a recording holds enough exchanges. Churn and a client per request
+   * are informations: each costs a new connection (latency, a socket in TIME_WAIT) but nothing hangs
+   * or leaks; the reuse and dial time rules make them warnings when the recording shows the cost is
+   * large. A body closed late was a leak that ended.
    */
   public static final Map<String, Integer> KIND_SCORES = kindScores();
   /** The score of a kind this version does not know. */
@@ -75,7 +77,7 @@ public final class HttpRules {
     m.put("POOL_CHURN", 60);
     m.put("CLIENT_PER_REQUEST", 60);
     m.put("MISSING_TIMEOUT", 75);
-    m.put("BODY_CLOSED_EARLY", 40);
+    m.put("BODY_CLOSED_EARLY", 75);
     m.put("BODY_CLOSED_LATE", 25);
     return java.util.Collections.unmodifiableMap(m);
   }
