@@ -47,11 +47,15 @@ public final class Apache4Exchanges {
    * doExecute returned {@code entity}'s response (streaming: the caller must consume or close it) or
    * threw {@code error}.
    */
-  public static void end(Object token, Object entity, boolean streaming, Throwable error) {
+  public static void end(Object token, Object responseEntity, boolean streaming, Throwable error) {
     try {
       if (!(token instanceof Xch)) return;
       Xch x = (Xch) token;
       current.get().xch = x.outer;
+      Object holder = x.holder;
+      Object entity = x.entity;
+      x.holder = null; // the table's value must not hold its key
+      x.entity = null;
       if (error != null) {
         String kind = timeoutKind(error);
         if (kind != null) Events.timeout(x.id, kind);
@@ -64,7 +68,9 @@ public final class Apache4Exchanges {
         Conn k = x.conn;
         Events.bodyEnd(x.id, k == null ? 0 : k.id, 0, -1, true, "noBody");
       } else {
-        Events.responseReturned(x.id, entity); // the entity: reachable from the response, the entity and its stream
+        if (holder != null) table.put(holder, x, false);
+        if (entity != null) table.put(entity, x, false);
+        Events.responseReturned(x.id, responseEntity); // the entity: reachable from the response, the entity and its stream
       }
     } catch (Throwable t) {
       Counters.failure(t);
@@ -113,7 +119,7 @@ public final class Apache4Exchanges {
   public static void holderCreated(Object holder) {
     try {
       Xch x = current.get().xch;
-      if (x != null) table.put(holder, x, false);
+      if (x != null) x.holder = holder; // the last one made: the response's (a redirect's earlier hop is released)
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -122,8 +128,8 @@ public final class Apache4Exchanges {
   /** A ResponseEntityProxy wrapping the response's entity (it is the watcher of every stream it hands out). */
   public static void entityCreated(Object entity, Object holder) {
     try {
-      Object x = table.get(holder);
-      if (x instanceof Xch) table.put(entity, x, false);
+      Xch x = Apache4State.byHolder(current.get(), holder);
+      if (x != null && !x.returned) x.entity = entity;
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -133,7 +139,8 @@ public final class Apache4Exchanges {
   public static void read(Object watcher, int n) {
     if (n <= 0) return;
     try {
-      Object x = table.get(watcher);
+      Xch cx = current.get().xch;
+      Object x = cx != null && cx.entity == watcher ? cx : table.get(watcher); // doExecute's own reads: redirects
       if (x instanceof Xch) ((Xch) x).bytes += n;
     } catch (Throwable t) {
       Counters.failure(t);
@@ -142,14 +149,23 @@ public final class Apache4Exchanges {
 
   /** A hook that ends a body ("eof", "streamClosed", "close"...) begins; true if it is the outermost one. */
   public static boolean cause(String how) {
+    return cause(how, null);
+  }
+
+  /** {@link #cause} from a hook on the entity {@code entity} (its table entry leaves with the release). */
+  public static boolean cause(String how, Object entity) {
     Cur c = current.get();
     if (c.cause != null) return false;
     c.cause = how;
+    c.causeEntity = entity;
     return true;
   }
 
   public static void causeDone(boolean set) {
-    if (set) current.get().cause = null;
+    if (!set) return;
+    Cur c = current.get();
+    c.cause = null;
+    c.causeEntity = null;
   }
 
   /**
@@ -159,10 +175,9 @@ public final class Apache4Exchanges {
    */
   public static void released(Object holder, boolean reusable) {
     try {
-      Object o = table.get(holder);
-      if (!(o instanceof Xch)) return;
-      Xch x = (Xch) o;
       Cur c = current.get();
+      Xch x = Apache4State.byHolder(c, holder);
+      if (x == null) return;
       Conn k = x.conn;
       long cid = k == null ? 0 : k.id;
       String cause = c.cause;
@@ -171,6 +186,7 @@ public final class Apache4Exchanges {
       if (!reusable) c.closeReason = result;
       if (x.returned) Events.bodyEnd(x.id, cid, x.bytes, -1, !early, cause == null ? "release" : cause);
       Events.putIdleConn(x.id, cid, result);
+      if (x.returned) forget(c, holder);
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -179,17 +195,28 @@ public final class Apache4Exchanges {
   /** ConnectionHolder.abortConnection, not yet released: the connection is shut down. */
   public static void aborted(Object holder) {
     try {
-      Object o = table.get(holder);
-      if (!(o instanceof Xch)) return;
-      Xch x = (Xch) o;
+      Cur c = current.get();
+      Xch x = Apache4State.byHolder(c, holder);
+      if (x == null) return;
       Conn k = x.conn;
       long cid = k == null ? 0 : k.id;
-      current.get().closeReason = "error";
+      c.closeReason = "error";
       if (x.returned) Events.bodyEnd(x.id, cid, x.bytes, -1, false, "abort");
       Events.putIdleConn(x.id, cid, "error");
+      if (x.returned) forget(c, holder);
     } catch (Throwable t) {
       Counters.failure(t);
     }
+  }
+
+  /**
+   * The body's end released its connection: the holder (released once) and, when the entity's own
+   * end hook runs, the entity leave the table now rather than at their collection, so that a busy
+   * client keeps it small (an entity released by the response's close stays until collected).
+   */
+  private static void forget(Cur c, Object holder) {
+    table.remove(holder);
+    if (c.causeEntity != null) table.remove(c.causeEntity);
   }
 
   /** The release or abort is over: its connection close (if any) has been reported. */

@@ -351,8 +351,8 @@ public final class Apache4Instrumentation {
   /** ResponseEntityProxy.eofDetected: read to the end. */
   public static final class EofDetected {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static boolean enter() {
-      return Apache4Exchanges.cause("eof");
+    public static boolean enter(@Advice.This Object entity) {
+      return Apache4Exchanges.cause("eof", entity);
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
@@ -364,8 +364,8 @@ public final class Apache4Instrumentation {
   /** ResponseEntityProxy.streamClosed: the entity's stream closed (HC4 reads the rest first). */
   public static final class StreamClosed {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static boolean enter() {
-      return Apache4Exchanges.cause("streamClosed");
+    public static boolean enter(@Advice.This Object entity) {
+      return Apache4Exchanges.cause("streamClosed", entity);
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
@@ -377,8 +377,8 @@ public final class Apache4Instrumentation {
   /** ResponseEntityProxy.streamAbort: EofSensorInputStream.abortConnection(). */
   public static final class StreamAbort {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static boolean enter() {
-      return Apache4Exchanges.cause("abort");
+    public static boolean enter(@Advice.This Object entity) {
+      return Apache4Exchanges.cause("abort", entity);
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
@@ -390,8 +390,8 @@ public final class Apache4Instrumentation {
   /** ResponseEntityProxy.writeTo: the whole entity written out. */
   public static final class WriteTo {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static boolean enter() {
-      return Apache4Exchanges.cause("writeTo");
+    public static boolean enter(@Advice.This Object entity) {
+      return Apache4Exchanges.cause("writeTo", entity);
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)

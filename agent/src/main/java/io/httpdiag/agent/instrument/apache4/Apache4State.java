@@ -9,9 +9,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>HC4's classic client runs an exchange on the caller's thread from {@code InternalHttpClient.doExecute}
  * to the response it returns: every hook in between (pool lease, connect, request written, response
- * headers) finds its exchange in {@link #current}. After the return, the body may be read or closed on
- * any thread: those hooks find the exchange through the {@code ConnectionHolder} and the
- * {@code ResponseEntityProxy} in {@link #table}, weakly and by identity, as are connections.
+ * headers, the ConnectionHolder and ResponseEntityProxy made for it) finds its exchange in
+ * {@link #current}, with no table look-up. When it returns a response whose body is still to be read,
+ * the body may be read or closed on any thread: then (and only then) its {@code ConnectionHolder} and
+ * {@code ResponseEntityProxy} go in {@link #table}, weakly and by identity (as are connections), and
+ * leave it when the body's end releases the connection.
  */
 final class Apache4State {
   private Apache4State() {}
@@ -30,6 +32,8 @@ final class Apache4State {
     Xch xch;
     /** How the body is being ended ("eof", "streamClosed", "close"...), set by the outermost hook. */
     String cause;
+    /** The entity whose end hook ({@link #cause}) runs: its table entry goes with the release. */
+    Object causeEntity;
     /** Why a connection is being closed (PoolStats' reasons), set by the hook that closes it. */
     String closeReason;
     /** The connection being connected, its address, and whether its connectDone was reported. */
@@ -50,11 +54,30 @@ final class Apache4State {
     volatile long bytes;
     int attempts; // on the exchange's thread only
     boolean lastFailed;
+    /**
+     * The exchange's ConnectionHolder and ResponseEntityProxy, held only while doExecute runs (through
+     * {@link Cur#xch}); moved to the table when it returns a streamed body (a value of the table must
+     * not hold its key).
+     */
+    Object holder;
+    Object entity;
 
     Xch(long id, Xch outer) {
       this.id = id;
       this.outer = outer;
     }
+  }
+
+  /**
+   * The exchange of a ConnectionHolder: one of this thread's exchanges in doExecute, else the table's
+   * (a returned body ending, on any thread).
+   */
+  static Xch byHolder(Cur c, Object holder) {
+    for (Xch x = c.xch; x != null; x = x.outer) {
+      if (x.holder == holder && !x.returned) return x;
+    }
+    Object o = table.get(holder);
+    return o instanceof Xch ? (Xch) o : null;
   }
 
   /** One HC4 connection (a ManagedHttpClientConnection). */

@@ -1,7 +1,7 @@
 package io.httpdiag.agent.instrument.apache5;
 
 import io.httpdiag.agent.instrument.apache5.Apache5State.Conn;
-import io.httpdiag.agent.instrument.apache5.Apache5State.Lease;
+import io.httpdiag.agent.instrument.apache5.Apache5State.Cur;
 import io.httpdiag.agent.instrument.apache5.Apache5State.X;
 import io.httpdiag.agent.runtime.Counters;
 import io.httpdiag.agent.runtime.Events;
@@ -19,10 +19,10 @@ public final class Apache5Connections {
    */
   public static void leased(Object connection, boolean open, long updatedMillis) {
     try {
-      Lease l = Apache5State.lease.get();
-      l.connection = open ? connection : null;
-      l.reused = open;
-      l.idleNanos = open && updatedMillis > 0 ? Math.max(0, System.currentTimeMillis() - updatedMillis) * 1_000_000L : 0;
+      Cur c = Apache5State.cur.get();
+      c.leaseConnection = open ? connection : null;
+      c.leaseReused = open;
+      c.leaseIdleNanos = open && updatedMillis > 0 ? Math.max(0, System.currentTimeMillis() - updatedMillis) * 1_000_000L : 0;
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -31,9 +31,9 @@ public final class Apache5Connections {
   /** {@code connect} entered; true when it is the outermost call (the one to report). */
   public static boolean connectStart(String hostPort) {
     try {
-      int[] depth = Apache5State.connectDepth.get();
-      if (depth[0]++ > 0) return false;
-      X x = Apache5State.current.get();
+      Cur c = Apache5State.cur.get();
+      if (c.connectDepth++ > 0) return false;
+      X x = c.x;
       if (x != null) Events.connectStart(x.id, hostPort);
       return true;
     } catch (Throwable t) {
@@ -49,10 +49,10 @@ public final class Apache5Connections {
   public static void connectDone(boolean outermost, Object connection, String address, String tlsProtocol,
       String cipherSuite, Throwable error) {
     try {
-      int[] depth = Apache5State.connectDepth.get();
-      if (depth[0] > 0) depth[0]--;
+      Cur cur = Apache5State.cur.get();
+      if (cur.connectDepth > 0) cur.connectDepth--;
       if (!outermost) return;
-      X x = Apache5State.current.get();
+      X x = cur.x;
       if (x == null) return;
       Conn c = error == null ? Apache5State.connection(connection) : null;
       Events.connectDone(x.id, c != null ? c.id : 0, address, error);
@@ -71,7 +71,7 @@ public final class Apache5Connections {
   /** The request line and headers are written; {@code bodyBytes} its entity's length (-1 unknown, 0 none). */
   public static void requestHeaderSent(long bodyBytes) {
     try {
-      X x = Apache5State.current.get();
+      X x = Apache5State.cur.get().x;
       if (x == null) return;
       x.requestBytes = bodyBytes;
       Events.wroteHeaders(x.id);
@@ -83,7 +83,7 @@ public final class Apache5Connections {
   /** About to read the response head: the request is written (its entity too, if any). */
   public static void awaitingResponse() {
     try {
-      X x = Apache5State.current.get();
+      X x = Apache5State.cur.get().x;
       if (x != null) Events.wroteRequest(x.id, x.requestBytes, null);
     } catch (Throwable t) {
       Counters.failure(t);
@@ -93,7 +93,7 @@ public final class Apache5Connections {
   /** A response head read; 1xx heads are interim and skipped. */
   public static void responseHeader(int status, long contentLength) {
     try {
-      X x = Apache5State.current.get();
+      X x = Apache5State.cur.get().x;
       if (x == null || status < 200) return;
       x.contentLength = contentLength;
       Events.gotResponseHeaders(x.id, status, contentLength);

@@ -1,7 +1,7 @@
 package io.httpdiag.agent.instrument.apache5;
 
 import io.httpdiag.agent.instrument.apache5.Apache5State.Client;
-import io.httpdiag.agent.instrument.apache5.Apache5State.Lease;
+import io.httpdiag.agent.instrument.apache5.Apache5State.Cur;
 import io.httpdiag.agent.instrument.apache5.Apache5State.Manager;
 import io.httpdiag.agent.instrument.apache5.Apache5State.X;
 import io.httpdiag.agent.runtime.Counters;
@@ -23,15 +23,15 @@ public final class Apache5Exchanges {
    */
   public static Object execute(Object client, String method, String url, long responseMillis, long connectMillis) {
     try {
-      X previous = Apache5State.current.get();
-      X x = new X(HttpLibrary.APACHE5.id(Apache5State.exchangeIds.incrementAndGet()), previous);
+      Cur c = Apache5State.cur.get();
+      X x = new X(HttpLibrary.APACHE5.id(Apache5State.exchangeIds.incrementAndGet()), c.x);
       Object o = Apache5State.table.get(client);
       Manager m = o instanceof Client ? ((Client) o).manager : null;
       long connect = connectMillis >= 0 ? Apache5State.nanos(connectMillis)
           : m != null ? m.connectNanos : Apache5State.DEFAULT_TIMEOUT_NANOS;
       long read = responseMillis >= 0 ? Apache5State.nanos(responseMillis)
           : m != null ? m.socket() : Apache5State.DEFAULT_TIMEOUT_NANOS;
-      Apache5State.current.set(x);
+      c.x = x;
       Events.libraryExchangeStart(x.id, method, url, 0, connect, read);
       return x;
     } catch (Throwable t) {
@@ -42,28 +42,34 @@ public final class Apache5Exchanges {
 
   /**
    * {@code doExecute} returned {@code response} (null when it threw {@code error}). A response whose
-   * entity is streamed is watched until its entity ends; any other has released its connection already.
+   * entity is streamed is watched until its entity ends (its runtimes go in the table: the entity's
+   * hooks know only the runtime); any other has released its connection already.
    */
   public static void executed(Object exchange, Object response, boolean streamed, Throwable error) {
     if (!(exchange instanceof X)) return;
     X x = (X) exchange;
     try {
       x.executing = false;
-      Apache5State.current.set(x.previous);
+      Apache5State.cur.get().x = x.previous;
+      Object runtime = x.runtime;
+      Object[] forks = x.forks;
+      x.runtime = null; // the table's value must not hold its key
+      x.forks = null;
       if (error != null) {
         if (x.released != null) Events.putIdleConn(x.id, x.connectionId, x.released);
         Events.exchangeFailed(x.id, error);
-        forget(x);
         return;
       }
       if (!streamed) {
         x.bodyEnded = true;
         Events.bodyEnd(x.id, x.connectionId, 0, x.contentLength, true, "noBody");
         Events.putIdleConn(x.id, x.connectionId, x.released != null ? x.released : "ok");
-        forget(x);
         return;
       }
-      Apache5State.table.put(response, x, false);
+      Apache5State.table.put(runtime, x, false);
+      if (forks != null) {
+        for (Object f : forks) Apache5State.table.put(f, x, false);
+      }
       Events.responseReturned(x.id, response);
     } catch (Throwable t) {
       Counters.failure(t);
@@ -73,8 +79,8 @@ public final class Apache5Exchanges {
   /** {@code InternalExecRuntime} constructed: it belongs to the thread's exchange in {@code doExecute}. */
   public static void runtimeCreated(Object runtime) {
     try {
-      X x = Apache5State.current.get();
-      if (x != null && x.executing && Apache5State.table.put(runtime, x, false)) x.addRuntime(runtime);
+      X x = Apache5State.cur.get().x;
+      if (x != null && x.executing) x.addRuntime(runtime);
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -83,12 +89,13 @@ public final class Apache5Exchanges {
   /** {@code acquireEndpoint} entered: the lease is requested. */
   public static void leaseRequested(Object runtime, String hostPort) {
     try {
-      X x = Apache5State.exchange(runtime);
+      Cur c = Apache5State.cur.get();
+      X x = Apache5State.exchange(c, runtime);
       if (x == null) return;
       Events.getConn(x.id, hostPort);
       x.releasesAtLease = Apache5State.releases.get();
       x.awaitingConnect = false;
-      Apache5State.lease.get().connection = null;
+      c.leaseConnection = null;
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -104,10 +111,10 @@ public final class Apache5Exchanges {
   public static void leaseDone(Object runtime, long waitedNanos, Throwable error, int routeLeased, int routePending,
       int routeMax, int totalLeased, int totalPending, int totalMax) {
     try {
-      Lease l = Apache5State.lease.get();
-      Object connection = l.connection;
-      l.connection = null; // held only from the pool entry's hand-over to here
-      X x = Apache5State.exchange(runtime);
+      Cur c = Apache5State.cur.get();
+      Object connection = c.leaseConnection;
+      c.leaseConnection = null; // held only from the pool entry's hand-over to here
+      X x = Apache5State.exchange(c, runtime);
       if (x == null) return;
       boolean waitedForRelease = error != null || Apache5State.releases.get() != x.releasesAtLease;
       if (!waitedForRelease) {
@@ -120,10 +127,10 @@ public final class Apache5Exchanges {
             "PoolingHttpClientConnectionManagerBuilder.setMaxConnTotal, default 25 in all");
       }
       if (error != null) return;
-      if (l.reused && connection != null) {
-        Apache5State.Conn c = Apache5State.connection(connection);
-        x.connectionId = c.id;
-        Events.gotConn(x.id, c.id, true, true, l.idleNanos, -1, -1);
+      if (c.leaseReused && connection != null) {
+        Apache5State.Conn k = Apache5State.connection(connection);
+        x.connectionId = k.id;
+        Events.gotConn(x.id, k.id, true, true, c.leaseIdleNanos, -1, -1);
       } else {
         x.awaitingConnect = true; // a new connection: connected next (ConnectExec)
       }
@@ -139,41 +146,39 @@ public final class Apache5Exchanges {
 
   /** {@code discardEndpoint}: the connection is closed, not pooled. */
   public static void discarded(Object runtime) {
-    X x = Apache5State.exchange(runtime);
-    if (x != null && x.closingResponse && !x.bodyEnded) {
-      bodyEnd(x, "close", false); // CloseableHttpResponse.close() before the entity ended (5.1-5.4)
-      release(runtime, "discarded: response closed before its entity was consumed");
-      return;
-    }
-    release(runtime, "discarded");
-  }
-
-  private static void release(Object runtime, String result) {
-    Apache5State.releases.incrementAndGet();
     try {
-      X x = Apache5State.exchange(runtime);
-      if (x == null) return;
-      if (x.executing) {
-        x.released = result; // reported at doExecute's exit, or belongs to a redirect or retry hop
+      Cur c = Apache5State.cur.get();
+      X x = Apache5State.exchange(c, runtime);
+      if (x != null && c.closingResponses > 0 && !x.executing && !x.bodyEnded) {
+        bodyEnd(x, "close", false); // CloseableHttpResponse.close() before the entity ended (5.1-5.4)
+        release(x, runtime, "discarded: response closed before its entity was consumed");
         return;
       }
-      Events.putIdleConn(x.id, x.connectionId, result);
-      if (x.bodyEnded) forget(x);
+      release(x, runtime, "discarded");
     } catch (Throwable t) {
       Counters.failure(t);
     }
   }
 
-  /**
-   * The exchange is over: its runtimes leave the table now rather than at their collection, so that a
-   * busy client cannot fill it (a full table drops new keys, and their exchanges would go unseen).
-   */
-  private static void forget(X x) {
-    Object[] runtimes = x.runtimes;
-    for (Object r : runtimes) {
-      Object runtime = r instanceof java.lang.ref.Reference ? ((java.lang.ref.Reference<?>) r).get() : null;
-      if (runtime != null) Apache5State.table.remove(runtime);
+  private static void release(Object runtime, String result) {
+    try {
+      release(Apache5State.exchange(Apache5State.cur.get(), runtime), runtime, result);
+    } catch (Throwable t) {
+      Counters.failure(t);
     }
+  }
+
+  private static void release(X x, Object runtime, String result) {
+    Apache5State.releases.incrementAndGet();
+    if (x == null) return;
+    if (x.executing) {
+      x.released = result; // reported at doExecute's exit, or belongs to a redirect or retry hop
+      return;
+    }
+    Events.putIdleConn(x.id, x.connectionId, result);
+    // The exchange is over: its runtime leaves the table now rather than at its collection, so that a
+    // busy client cannot fill it (a full table drops new keys, and their exchanges would go unseen).
+    if (x.bodyEnded) Apache5State.table.remove(runtime);
   }
 
   /**
@@ -182,7 +187,7 @@ public final class Apache5Exchanges {
    */
   public static void bodyEnded(Object runtime, String closedBy, boolean drained) {
     try {
-      X x = Apache5State.exchange(runtime);
+      X x = Apache5State.exchange(Apache5State.cur.get(), runtime);
       if (x == null || x.executing) return; // a redirect's or retry's response, consumed by HttpClient
       bodyEnd(x, closedBy, drained);
     } catch (Throwable t) {
@@ -197,17 +202,22 @@ public final class Apache5Exchanges {
     Events.bodyEnd(x.id, x.connectionId, bytes, x.contentLength, drained, closedBy);
   }
 
-  /** {@code CloseableHttpResponse.close()} entered ({@code done} false) or returned ({@code done} true). */
-  public static void responseClose(Object response, boolean done) {
+  /**
+   * {@code CloseableHttpResponse.close()} entered ({@code done} false) or returned ({@code done} true).
+   * The response is not a key: a streamed response's close always reaches its runtime (the entity's
+   * close, or the runtime's discard), whose hook finds the exchange and leaves it in {@link Cur#closing}.
+   */
+  public static void responseClose(boolean done) {
     try {
-      X x = Apache5State.exchange(response);
-      if (x == null) return;
+      Cur c = Apache5State.cur.get();
       if (!done) {
-        x.closingResponse = true;
+        if (c.closingResponses++ == 0) c.closing = null;
         return;
       }
-      x.closingResponse = false;
-      if (!x.bodyEnded) bodyEnd(x, "close", false);
+      if (c.closingResponses > 0 && --c.closingResponses > 0) return;
+      X x = c.closing;
+      c.closing = null;
+      if (x != null && !x.bodyEnded) bodyEnd(x, "close", false);
     } catch (Throwable t) {
       Counters.failure(t);
     }

@@ -74,8 +74,10 @@ final class Apache5Hooks {
       // 5.5+: closing the response drains the entity and keeps the connection (5.1 closes it instead).
       new Hook(CLASSIC + "ResponseEntityProxy", "close", 0, "EntityClosed", true),
       hook(CLASSIC + "CloseableHttpResponse", "close", -1, "ResponseClosed"),
-      // (PoolEntry) in 5.6; an inner class in 5.1, so (PoolingHttpClientConnectionManager, PoolEntry) there.
-      hook(IO + "PoolingHttpClientConnectionManager$InternalConnectionEndpoint", INIT, -1, "Leased"),
+      // (PoolEntry) since 5.5; an inner class in 5.1-5.4, so (PoolingHttpClientConnectionManager, PoolEntry)
+      // there: one of the two is present (ITs cover 5.1 and 5.6).
+      new Hook(IO + "PoolingHttpClientConnectionManager$InternalConnectionEndpoint", INIT, 1, "Leased", true),
+      new Hook(IO + "PoolingHttpClientConnectionManager$InternalConnectionEndpoint", INIT, 2, "LeasedInner", true),
       hook(IO + "PoolingHttpClientConnectionManager", "setDefaultSocketConfig", 1, "SocketConfigSet"),
       new Hook(IO + "PoolingHttpClientConnectionManager", "setDefaultConnectionConfig", 1, "ConnectionConfigSet", true),
       // 5.6's builder keeps its configs as resolvers the manager does not expose: record them on the builder.

@@ -146,22 +146,28 @@ public final class Apache5Instrumentation {
 
   /**
    * The pool hands an entry over: {@code PoolingHttpClientConnectionManager$InternalConnectionEndpoint}
-   * made with it (its only constructor: static nested in 5.6, an inner class in 5.1, so the entry's
-   * position differs; one small array per lease finds it).
+   * made with it (its only constructor: static nested since 5.5, {@code (PoolEntry)}; an inner class
+   * in 5.1-5.4, {@code (PoolingHttpClientConnectionManager, PoolEntry)}: {@link LeasedInner}).
    */
   public static final class Leased {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static void enter(@Advice.AllArguments Object[] args) {
-      for (Object a : args) {
-        if (a instanceof PoolEntry) {
-          PoolEntry<?, ?> entry = (PoolEntry<?, ?>) a;
-          Object connection = entry.getConnection();
-          // 5.6 assigns a new, unconnected connection to a new entry before this: only an open one is reused.
-          boolean open = connection instanceof org.apache.hc.core5.http.HttpConnection
-              && ((org.apache.hc.core5.http.HttpConnection) connection).isOpen();
-          Apache5Connections.leased(connection, open, entry.getUpdated());
-        }
-      }
+    public static void enter(@Advice.Argument(0) PoolEntry<?, ?> entry) {
+      Object connection = entry.getConnection();
+      // 5.6 assigns a new, unconnected connection to a new entry before this: only an open one is reused.
+      boolean open = connection instanceof org.apache.hc.core5.http.HttpConnection
+          && ((org.apache.hc.core5.http.HttpConnection) connection).isOpen();
+      Apache5Connections.leased(connection, open, entry.getUpdated());
+    }
+  }
+
+  /** {@link Leased} for 5.1-5.4, where the entry is the second argument (after the outer manager). */
+  public static final class LeasedInner {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.Argument(1) PoolEntry<?, ?> entry) {
+      Object connection = entry.getConnection();
+      boolean open = connection instanceof org.apache.hc.core5.http.HttpConnection
+          && ((org.apache.hc.core5.http.HttpConnection) connection).isOpen();
+      Apache5Connections.leased(connection, open, entry.getUpdated());
     }
   }
 
@@ -227,13 +233,13 @@ public final class Apache5Instrumentation {
 
   public static final class ResponseClosed {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static void enter(@Advice.This Object response) {
-      Apache5Exchanges.responseClose(response, false);
+    public static void enter() {
+      Apache5Exchanges.responseClose(false);
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-    public static void exit(@Advice.This Object response) {
-      Apache5Exchanges.responseClose(response, true);
+    public static void exit() {
+      Apache5Exchanges.responseClose(true);
     }
   }
 

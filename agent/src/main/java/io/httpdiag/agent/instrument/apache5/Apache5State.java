@@ -6,12 +6,14 @@ import io.httpdiag.agent.runtime.WeakIdentityTable;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What the adapter knows about HttpClient 5 objects, by identity and weakly: an exec runtime or a
- * returned response to its exchange ({@link X}), a connection to its id ({@link Conn}), a client to
- * its record ({@link Client}), a connection manager to its timeouts ({@link Manager}). The classic
- * client runs an exchange on the caller's thread, so the exchange in {@code doExecute} is also the
- * thread's {@link #current} one: connection-level hooks (connect, request written, response headers)
- * find it there.
+ * What the adapter knows about HttpClient 5 objects, by identity and weakly: the exec runtime of a
+ * returned, streamed response to its exchange ({@link X}), a connection to its id ({@link Conn}), a
+ * client to its record ({@link Client}), a connection manager to its timeouts ({@link Manager}). The
+ * classic client runs an exchange on the caller's thread, so the exchange in {@code doExecute} is also
+ * the thread's current one ({@link Cur#x}): every hook until {@code doExecute} returns (lease, connect,
+ * request written, response headers, the runtime's own) finds it there, with no table look-up; only
+ * a response whose entity is still streaming when {@code doExecute} returns puts its runtime in the
+ * table, and the release of its connection takes it out again.
  */
 final class Apache5State {
   private Apache5State() {}
@@ -20,7 +22,8 @@ final class Apache5State {
   static final long DEFAULT_TIMEOUT_NANOS = 180_000_000_000L;
 
   static final WeakIdentityTable table = new WeakIdentityTable(65536, null);
-  static final ThreadLocal<X> current = new ThreadLocal<>();
+  /** What this thread is doing inside HttpClient 5 (one thread-local read per hook). */
+  static final ThreadLocal<Cur> cur = ThreadLocal.withInitial(Cur::new);
   static final AtomicLong exchangeIds = new AtomicLong();
   static final AtomicLong connectionIds = new AtomicLong();
   static final AtomicLong clientIds = new AtomicLong();
@@ -38,8 +41,6 @@ final class Apache5State {
     /** The release seen while executing (a response without a streamed entity releases before returning). */
     volatile String released;
     volatile boolean bodyEnded;
-    /** CloseableHttpResponse.close() is running: a discard now is that close's doing. */
-    volatile boolean closingResponse;
     volatile long contentLength = -1;
     volatile long requestBytes;
     /** {@link #releases} when the lease in progress was requested. */
@@ -47,13 +48,31 @@ final class Apache5State {
     /** A new connection was leased: gotConn comes when connect ends. */
     boolean awaitingConnect;
 
-    /** Weak references to this exchange's exec runtimes (one, or more when HttpClient forks one). */
-    volatile Object[] runtimes = new Object[0];
+    /**
+     * This exchange's exec runtime, and any more it forks (rare), held only while {@code doExecute}
+     * runs (this thread's, through {@link Cur#x}); cleared when it returns, as a value of {@link #table}
+     * must not hold its key.
+     */
+    Object runtime;
+    Object[] forks;
 
-    void addRuntime(Object runtime) {
-      Object[] r = java.util.Arrays.copyOf(runtimes, runtimes.length + 1);
-      r[r.length - 1] = new java.lang.ref.WeakReference<>(runtime);
-      runtimes = r;
+    void addRuntime(Object r) {
+      if (runtime == null) {
+        runtime = r;
+      } else {
+        Object[] f = forks == null ? new Object[1] : java.util.Arrays.copyOf(forks, forks.length + 1);
+        f[f.length - 1] = r;
+        forks = f;
+      }
+    }
+
+    boolean owns(Object r) {
+      if (r == runtime) return r != null;
+      Object[] f = forks;
+      if (f != null) {
+        for (Object o : f) if (o == r) return true;
+      }
+      return false;
     }
 
     X(long id, X previous) {
@@ -72,17 +91,21 @@ final class Apache5State {
     }
   }
 
-  /** What a lease handed over, on the leasing thread, between the pool entry and acquireEndpoint's exit. */
-  static final class Lease {
-    Object connection;
-    boolean reused;
-    long idleNanos;
+  /** One thread's state inside HttpClient 5. Thread-confined. */
+  static final class Cur {
+    /** The exchange whose {@code doExecute} runs on this thread (innermost), null outside one. */
+    X x;
+    /** What a lease handed over, between the pool entry and acquireEndpoint's exit. */
+    Object leaseConnection;
+    boolean leaseReused;
+    long leaseIdleNanos;
+    /** Connect is nested in 5.6 (overloads call each other): only the outermost call is reported. */
+    int connectDepth;
+    /** CloseableHttpResponse.close() calls running (a discard now is that close's doing). */
+    int closingResponses;
+    /** The exchange a hook inside the outermost close found, checked when the close returns. */
+    X closing;
   }
-
-  static final ThreadLocal<Lease> lease = ThreadLocal.withInitial(Lease::new);
-
-  /** Connect is nested in 5.6 (overloads call each other): only the outermost call is reported. */
-  static final ThreadLocal<int[]> connectDepth = ThreadLocal.withInitial(() -> new int[1]);
 
   /** A PoolingHttpClientConnectionManager's timeouts as configured, in nanoseconds (0 = none). */
   static final class Manager {
@@ -109,9 +132,18 @@ final class Apache5State {
     }
   }
 
-  static X exchange(Object key) {
-    Object o = table.get(key);
-    return o instanceof X ? (X) o : null;
+  /**
+   * The exchange of an exec runtime: one of this thread's exchanges in {@code doExecute}, else the
+   * table's (a returned response's entity ending, on any thread).
+   */
+  static X exchange(Cur c, Object runtime) {
+    for (X x = c.x; x != null; x = x.previous) {
+      if (x.executing && x.owns(runtime)) return x;
+    }
+    Object o = table.get(runtime);
+    X x = o instanceof X ? (X) o : null;
+    if (x != null && c.closingResponses > 0) c.closing = x;
+    return x;
   }
 
   static Manager manager(Object key, boolean create) {

@@ -40,6 +40,15 @@ public final class OkHttpCalls {
     long bodyBytes = -1;
     long contentLength = -1;
     boolean connectionClose;
+    /**
+     * Inside {@code RealCall.callDone}: its release of the connection (under the connection's lock)
+     * only notes {@link #releasedConn} and {@link #releaseResult}; callDone's exit reports them,
+     * outside the lock, so that OkHttp's pool cleanup does not wait on the agent's work.
+     */
+    boolean inCallDone;
+    Object releasedConn;
+    String releaseResult;
+    boolean releaseClosing;
     // Async calls: set when the Dispatcher queued the call instead of running it (its limits were reached).
     volatile boolean enqueuing;
     volatile boolean executing;
@@ -170,6 +179,8 @@ public final class OkHttpCalls {
     OkCall c = of(call);
     if (c == null) return;
     calls.remove(call);
+    c.inCallDone = false;
+    OkHttpConnections.reportRelease(c);
     if (error != null && !c.bodyComplete) {
       Events.exchangeFailed(c.id, error);
       return;
@@ -180,6 +191,12 @@ public final class OkHttpCalls {
     if (!Events.tracked(c.id)) return;
     // No connection to release (never acquired, or a follow-up already released it): nothing else will end it.
     Events.exchangeDone(c.id, "released");
+  }
+
+  /** {@code RealCall.callDone} entered: the release inside it is reported when it returns. */
+  public static void callDoneStart(Object call) {
+    OkCall c = of(call);
+    if (c != null) c.inCallDone = true;
   }
 
   public static void canceled(Object call) {

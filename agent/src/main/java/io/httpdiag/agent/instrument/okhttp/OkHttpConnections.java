@@ -115,8 +115,19 @@ public final class OkHttpConnections {
       result = "error";
     }
     if (!closing && idle) conn.idleSince = System.nanoTime();
-    Events.putIdleConn(c.id, conn.id, result);
-    if (closing) Events.clientConnClosed(conn.id, result); // its table entry goes when it is collected
+    c.releasedConn = conn;
+    c.releaseResult = result;
+    c.releaseClosing = closing;
+    if (!c.inCallDone) reportRelease(c); // a follow-up's release (ExchangeFinder): before its next gotConn
+  }
+
+  /** Reports the release {@link #released} noted, once (outside OkHttp's lock when it came from callDone). */
+  static void reportRelease(OkCall c) {
+    OkConn conn = (OkConn) c.releasedConn;
+    if (conn == null) return;
+    c.releasedConn = null;
+    Events.putIdleConn(c.id, conn.id, c.releaseResult);
+    if (c.releaseClosing) Events.clientConnClosed(conn.id, c.releaseResult); // its table entry goes when it is collected
   }
 
   static void expunge() {

@@ -93,7 +93,12 @@ public final class OkHttpInstrumentation {
 
   /** {@code RealCall.callDone(e)}: OkHttp is done with the call (its connection released). */
   public static final class CallDone {
-    @Advice.OnMethodExit(suppress = Throwable.class)
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.This Object call) {
+      OkHttpCalls.callDoneStart(call);
+    }
+
+    @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
     public static void exit(@Advice.This Object call, @Advice.Argument(0) IOException error) {
       OkHttpCalls.callDone(call, error);
     }

@@ -66,7 +66,9 @@ public final class TomcatExchanges {
   public static void serving(Object wrapper) {
     try {
       if (wrapper == null) {
-        serving.remove();
+        // set(null), not remove(): the thread's entry stays, so the next request's set() allocates
+        // no new ThreadLocalMap entry (a WeakReference per request, and its expunging).
+        serving.set(null);
         return;
       }
       Conn c = (Conn) CONNS.get(wrapper);

@@ -179,7 +179,9 @@ public final class UrlConnections {
   public static void streamEof(Object stream) {
     try {
       Xch x = (Xch) table.get(stream);
-      if (x != null && !x.bodyEnded) released(x, "eof");
+      if (x == null) return;
+      if (!x.bodyEnded) released(x, "eof");
+      table.remove(stream); // ended: further reads and its close find nothing to report
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -203,8 +205,10 @@ public final class UrlConnections {
       Ctx ctx = CTX.get();
       Xch x = ctx.closing;
       ctx.closing = null;
-      if (x == null || x.bodyEnded) return;
-      released(x, closedBy(ctx, x));
+      if (x == null) return;
+      // The stream leaves the table once its body ended (it stayed until collected): a busy loop keeps it small.
+      if (!x.bodyEnded) released(x, closedBy(ctx, x));
+      if (x.bodyEnded) table.remove(stream);
     } catch (Throwable t) {
       Counters.failure(t);
     }
