@@ -139,6 +139,15 @@ public final class Apache5Exchanges {
     }
   }
 
+  /**
+   * {@code releaseEndpoint} entered with a reusable connection: counted before the pool hands it to
+   * a request waiting for it. Counted at the exit, the waiter could finish its lease first and not
+   * see that it waited for a release (a pool wait then went unreported).
+   */
+  public static void releasing() {
+    Apache5State.releases.incrementAndGet();
+  }
+
   /** {@code releaseEndpoint} returned a reusable connection to the pool. */
   public static void released(Object runtime) {
     release(runtime, "ok");
@@ -146,6 +155,7 @@ public final class Apache5Exchanges {
 
   /** {@code discardEndpoint}: the connection is closed, not pooled. */
   public static void discarded(Object runtime) {
+    Apache5State.releases.incrementAndGet(); // at the entry: the slot frees before a waiter is served
     try {
       Cur c = Apache5State.cur.get();
       X x = Apache5State.exchange(c, runtime);
@@ -169,7 +179,6 @@ public final class Apache5Exchanges {
   }
 
   private static void release(X x, Object runtime, String result) {
-    Apache5State.releases.incrementAndGet();
     if (x == null) return;
     if (x.executing) {
       x.released = result; // reported at doExecute's exit, or belongs to a redirect or retry hop

@@ -175,7 +175,9 @@ public final class Apache5Instrumentation {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static boolean enter(@Advice.FieldValue("endpointRef") AtomicReference<?> endpoint,
         @Advice.FieldValue("reusable") boolean reusable) {
-      return reusable && endpoint.get() != null; // else discardEndpoint(endpoint) reports it
+      boolean pooled = reusable && endpoint.get() != null; // else discardEndpoint(endpoint) reports it
+      if (pooled) Apache5Exchanges.releasing();
+      return pooled;
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class)
