@@ -202,6 +202,7 @@ public final class ThreadTracker {
    */
   private static boolean transport(String cls) {
     return cls.startsWith("io.httpdiag.http.") || cls.startsWith("jdk.internal.net.http.")
+        || cls.startsWith("io.httpdiag.agent.") // the agent's own (httpdiag-jmx may start on a first use inside a request)
         || cls.startsWith("java.net.http.") || cls.startsWith("sun.net.")
         || cls.equals("java.util.concurrent.CompletableFuture$Delayer")
         || cls.startsWith("okhttp3.") || cls.startsWith("okio.") // OkHttp's TaskRunner, Okio's Watchdog

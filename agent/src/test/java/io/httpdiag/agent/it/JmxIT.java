@@ -82,14 +82,23 @@ class JmxIT {
   }
 
   @Test
-  void agentCreatesNoPlatformMBeanServerBeforeHttpUse() throws Exception {
-    try (ChildJvm.Started child = JmxTargets.target("", 0).start()) {
+  void agentNeverCreatesThePlatformMBeanServerAndRegistersOnceItExists() throws Exception {
+    try (ChildJvm.Started child = JmxTargets.target("detect.body.after=300ms", 0).start()) {
       child.awaitStdout("testapp: ready"::equals, DEADLINE);
       child.sendLine("probe");
       child.awaitStdout(l -> l.startsWith("testapp: platformMBeanServer="), DEADLINE);
       assertEquals(List.of("testapp: platformMBeanServer=absent"), probes(child));
       child.sendLine("get");
       child.awaitStdout("testapp: got"::equals, DEADLINE);
+      // Creating it would initialize java.util.logging's LogManager before the application chose one.
+      // The registration thread polls every 0.5 s at first: give it a few rounds to do the wrong thing.
+      child.sendLine("leak");
+      child.awaitStdout(l -> l.startsWith("testapp: leaked"), DEADLINE);
+      child.sendLine("probe");
+      child.sendLine("makeServer"); // the child runs its commands in order: the probe has answered by now
+      child.awaitStdout("testapp: server made"::equals, DEADLINE);
+      assertEquals(List.of("testapp: platformMBeanServer=absent", "testapp: platformMBeanServer=absent"), probes(child),
+          "the agent made the platform MBean server after HTTP use");
       child.sendLine("awaitMBean");
       child.awaitStdout("testapp: mbean registered"::equals, DEADLINE);
       child.sendLine("exit");

@@ -53,6 +53,11 @@ public final class JmxTarget {
             }
             System.out.println("testapp: got");
             break;
+          case "makeServer":
+            // What the JMX remote agent, JConsole, Jolokia or Spring do: the platform MBean server is made.
+            java.lang.management.ManagementFactory.getPlatformMBeanServer();
+            System.out.println("testapp: server made");
+            break;
           case "awaitMBean":
             // Only once the agent has made the server: asking for it earlier would create it here.
             Await.until(Duration.ofSeconds(20), () -> platformMBeanServerExists()
