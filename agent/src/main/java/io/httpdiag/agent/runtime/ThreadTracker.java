@@ -202,7 +202,9 @@ public final class ThreadTracker {
    */
   private static boolean transport(String cls) {
     return cls.startsWith("io.httpdiag.http.") || cls.startsWith("jdk.internal.net.http.")
-        || cls.startsWith("io.httpdiag.agent.") // the agent's own (httpdiag-jmx may start on a first use inside a request)
+        // the agent's own threads (httpdiag-jmx starts on a library's first use, maybe inside a request);
+        // not all agent frames: the tracker's own frames are innermost in every start it judges
+        || cls.startsWith("io.httpdiag.agent.jmx.") || cls.equals("io.httpdiag.agent.instrument.WarmUp")
         || cls.startsWith("java.net.http.") || cls.startsWith("sun.net.")
         || cls.equals("java.util.concurrent.CompletableFuture$Delayer")
         || cls.startsWith("okhttp3.") || cls.startsWith("okio.") // OkHttp's TaskRunner, Okio's Watchdog
