@@ -52,4 +52,10 @@ public interface ClientTrace {
   default void canceled(long exchangeId, String where) {}
 
   default void timeout(long exchangeId, String kind) {}
+
+  /** HTTP/2: the request's HEADERS opened {@code streamId}; {@code activeStreams} includes it. */
+  default void streamOpened(long exchangeId, long connectionId, int streamId, int activeStreams) {}
+
+  /** HTTP/2: the stream was reset with {@code errorCode}; {@code sent} true when this client reset it. */
+  default void streamReset(long exchangeId, long connectionId, int streamId, String errorCode, boolean sent) {}
 }

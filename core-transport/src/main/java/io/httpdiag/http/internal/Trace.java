@@ -176,6 +176,38 @@ public final class Trace {
   /** A client connection closed: "idleTimeout", "poolFull", "error", "peerClosed", ... */
   public static void clientConnClosed(long connectionId, String reason) {}
 
+  // ---------------------------------------------------------------- client HTTP/2 (issue 17)
+  //
+  // An HTTP/2 exchange goes through the same steps as an HTTP/1.1 one (getConn, gotConn with
+  // reused=true for a stream multiplexed on an existing connection, wroteHeaders, wroteRequest,
+  // gotFirstResponseByte on the first HEADERS or DATA, gotResponseHeaders, bodyEnd, putIdleConn
+  // when the stream ends: "ok" keeps the connection). The steps below are the ones only HTTP/2 has.
+
+  /**
+   * The request's HEADERS went out on {@code streamId} of connection {@code connectionId};
+   * {@code activeStreams} counts the streams open on the connection, this one included.
+   */
+  public static void clientStreamOpened(Object trace, long exchangeId, long connectionId, int streamId,
+      int activeStreams) {
+    if (trace != null) ((ClientTrace) trace).streamOpened(exchangeId, connectionId, streamId, activeStreams);
+  }
+
+  /**
+   * The exchange's stream was reset: {@code errorCode} is the RFC 9113 name ("CANCEL",
+   * "REFUSED_STREAM", ...); {@code sent} true when this client sent the RST_STREAM (e.g. the body
+   * was closed before its end), false when the server did.
+   */
+  public static void clientStreamReset(Object trace, long exchangeId, long connectionId, int streamId,
+      String errorCode, boolean sent) {
+    if (trace != null) ((ClientTrace) trace).streamReset(exchangeId, connectionId, streamId, errorCode, sent);
+  }
+
+  /**
+   * A GOAWAY on a client connection, received from the server ({@code sent} false) or sent by the
+   * transport ({@code sent} true). Streams above {@code lastStreamId} were not processed.
+   */
+  public static void clientGoAway(long connectionId, int lastStreamId, String errorCode, boolean sent) {}
+
   // ---------------------------------------------------------------- server
 
   public static void serverConnAccepted(Object trace, long connectionId, String remoteAddress, String localAddress) {
@@ -234,5 +266,34 @@ public final class Trace {
   /** A server connection closed: "clientClosed", "idleTimeout", "readHeaderTimeout", "badRequest", "shutdown", ... */
   public static void serverConnClosed(Object trace, long connectionId, String reason) {
     if (trace != null) ((ServerTrace) trace).connClosed(connectionId, reason);
+  }
+
+  // ---------------------------------------------------------------- server HTTP/2 (issue 17)
+  //
+  // Each HTTP/2 stream is one server exchange with the same steps as an HTTP/1.1 request
+  // (serverRequestHeadersRead with protocol "HTTP/2.0" and requestOnConn counting the connection's
+  // streams, handlerStart, responseCommitted, handlerEnd, serverRequestCanceled when the peer resets
+  // the stream, serverExchangeEnd with keepAlive true while the connection goes on). The steps below
+  // are the ones only HTTP/2 has.
+
+  /** A request's HEADERS opened {@code streamId}; called before serverRequestHeadersRead. */
+  public static void serverStreamOpened(Object trace, long connectionId, long exchangeId, int streamId,
+      int activeStreams) {
+    if (trace != null) ((ServerTrace) trace).streamOpened(connectionId, exchangeId, streamId, activeStreams);
+  }
+
+  /**
+   * A stream was reset: {@code errorCode} is the RFC 9113 name; {@code sent} true when the server
+   * sent the RST_STREAM, false when the client did. {@code exchangeId} is 0 when the stream never
+   * became an exchange (refused or malformed).
+   */
+  public static void serverStreamReset(Object trace, long connectionId, long exchangeId, int streamId,
+      String errorCode, boolean sent) {
+    if (trace != null) ((ServerTrace) trace).streamReset(connectionId, exchangeId, streamId, errorCode, sent);
+  }
+
+  /** A GOAWAY on a server connection, sent by the server ({@code sent} true) or received. */
+  public static void serverGoAway(Object trace, long connectionId, int lastStreamId, String errorCode, boolean sent) {
+    if (trace != null) ((ServerTrace) trace).goAway(connectionId, lastStreamId, errorCode, sent);
   }
 }

@@ -35,7 +35,13 @@ public final class CoreTransportInstrumentation {
   /** Public tracepoints that deliberately have no advice, with the reason. */
   public static final Map<String, String> NOT_OBSERVED = Map.of(
       "transportClosed", "no detector or reporter uses it yet: a closed Transport's connections close and are reported"
-          + " one by one (clientConnClosed)");
+          + " one by one (clientConnClosed)",
+      "clientStreamOpened", "HTTP/2 (issue 17): declared ahead of the client that fires it and of its advice",
+      "clientStreamReset", "HTTP/2 (issue 17): declared ahead of the client that fires it and of its advice",
+      "clientGoAway", "HTTP/2 (issue 17): declared ahead of the client that fires it and of its advice",
+      "serverStreamOpened", "HTTP/2 (issue 17): declared ahead of its advice",
+      "serverStreamReset", "HTTP/2 (issue 17): declared ahead of its advice",
+      "serverGoAway", "HTTP/2 (issue 17): declared ahead of its advice");
 
   private CoreTransportInstrumentation() {}
 
