@@ -1,7 +1,7 @@
 package io.httpdiag.bench;
 
 /**
- * {@code java -jar bench/target/httpdiag-bench.jar all|server|client|overhead|idle [--duration 10s] [--quick]}:
+ * {@code java -jar bench/target/httpdiag-bench.jar all|server|client|overhead|idle|h2 [--duration 10s] [--quick]}:
  * core-transport against its peers and the agent's overhead, measured side by side in one run,
  * printed as markdown tables with a verdict per goal.
  */
@@ -50,6 +50,7 @@ public final class Main {
       case "server" -> ServerBench.run(o);
       case "client" -> ClientBench.run(o);
       case "idle" -> IdleBench.run(o);
+      case "h2" -> H2Bench.run(o);
       default -> {
         OverheadBench.run(o);
         elapsed(t0);

@@ -21,7 +21,9 @@ final class Options {
   boolean roundsSet;
 
   static final String USAGE = String.join("\n",
-      "usage: java -jar bench/target/httpdiag-bench.jar all|server|client|overhead|idle [options]",
+      "usage: java -jar bench/target/httpdiag-bench.jar all|server|client|overhead|idle|h2 [options]",
+      "  h2                 HTTP/2: h2c server CPU µs/req under h2load -c 4 -m 25 (core-transport, Jetty 12, Netty 4.1),"
+          + " and 64 concurrent requests over one h2 connection per client (--quick ~2 min, else ~6; not part of all)",
       "  --duration 5s      length of each measured wrk run of the server table (overhead wrk runs are 0.5x, client windows 0.4x)",
       "  --quick            short runs (1 s, 2 rounds), for a look in a few minutes (overhead alone: ~3)",
       "  --rounds N         measured rounds per configuration, interleaved (default 3; the table shows medians)",
@@ -76,7 +78,7 @@ final class Options {
     if (o.quick && !o.roundsSet) {
       o.rounds = 2; // --quick must stay under 2 minutes; its tables are indicative anyway
     }
-    if (!List.of("all", "server", "client", "overhead", "idle", "help").contains(o.command)) {
+    if (!List.of("all", "server", "client", "overhead", "idle", "h2", "help").contains(o.command)) {
       throw new IllegalArgumentException("unknown command " + o.command + "\n" + USAGE);
     }
     if (o.duration <= 0 || o.rounds < 1) {
