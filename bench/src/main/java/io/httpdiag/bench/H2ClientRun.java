@@ -16,7 +16,8 @@ import javax.net.ssl.TrustManagerFactory;
  * Child-JVM main of the h2 client rows: one {@link H2Client} with N virtual threads each in a loop
  * of {@code GET url} (13-byte body), so that N requests are in flight at once. One request first
  * (the connection is set up once, not raced by N), then warm-up windows until {@link Warmup} says
- * steady (this JVM's CPU per request agrees between two windows and its JIT is quiet), then one
+ * steady (this JVM's CPU per request agrees between two windows and its JIT used at most 5% of the
+ * process's CPU, see {@link H2Bench#jitAsShareOfCpu}), then one
  * measured window; prints {@code RESULT requests=N seconds=S p50us=.. p99us=.. allocPerReq=..
  * cpuUsPerReq=.. protocol=P warmup=<description>}. CPU is the whole process's (the client's own
  * threads, and the carriers of the calling virtual threads).
@@ -45,8 +46,10 @@ public final class H2ClientRun {
         long jit0 = JitCpu.millis();
         long t0 = System.nanoTime();
         Histogram h = window(client, concurrency, WARMUP_WINDOW_MS);
-        long jit = jit0 < 0 ? -1 : JitCpu.millis() - jit0;
-        if (warmup.done((System.nanoTime() - t0) / 1_000_000, (os.getProcessCpuTime() - cpu0) / (double) Math.max(1, h.count()), jit)) {
+        long wallMs = (System.nanoTime() - t0) / 1_000_000;
+        long cpuNs = os.getProcessCpuTime() - cpu0;
+        long jit = jit0 < 0 ? -1 : H2Bench.jitAsShareOfCpu(JitCpu.millis() - jit0, cpuNs / 1_000_000, wallMs);
+        if (warmup.done(wallMs, cpuNs / (double) Math.max(1, h.count()), jit)) {
           break;
         }
       }
