@@ -81,14 +81,20 @@ final class H2Bench {
       for (String t : targets) {
         warmups.put(t, warmUp(children.get(server(t)), ports.get(server(t)), t.equals("core-h1"), o));
       }
+      // Per target, the JIT's share of the server's CPU in each measured run: on a loaded machine the
+      // warm-up may be capped with the JIT still busy, and this says how much of CPU µs/req is compiling.
+      Map<String, List<Double>> jitShares = new LinkedHashMap<>();
       Map<String, List<Rounds.Run>> runs = Rounds.interleave(targets, o.rounds, o.cvBound, t -> {
         Child c = children.get(server(t));
+        long jit0 = jitMillis(c);
         long cpu0 = c.cpuMicros();
         H2Load.Result r = H2Load.run(ports.get(server(t)), n, t.equals("core-h1"));
-        double cpu = (c.cpuMicros() - cpu0) / (double) Math.max(1, r.done());
-        return new Rounds.Run(r.rps(), r.meanMicros(), -1, cpu, 0, r.errors());
+        long cpuMicros = c.cpuMicros() - cpu0;
+        long jit = jitMillis(c) - jit0;
+        jitShares.computeIfAbsent(t, k -> new ArrayList<>()).add(jit0 < 0 || cpuMicros <= 0 ? Double.NaN : Math.min(1, jit * 1000.0 / cpuMicros));
+        return new Rounds.Run(r.rps(), r.meanMicros(), -1, cpuMicros / (double) Math.max(1, r.done()), 0, r.errors());
       }, Rounds.Run::cpuMicrosPerRequest);
-      printServers(runs, warmups, failed, o);
+      printServers(runs, warmups, jitShares, failed, o);
     } finally {
       for (Child c : children.values()) {
         c.close();
@@ -143,17 +149,18 @@ final class H2Bench {
     return m.find() ? Long.parseLong(m.group(2)) : -1;
   }
 
-  private static void printServers(Map<String, List<Rounds.Run>> runs, Map<String, String> warmups, List<String> failed, Options o) {
+  private static void printServers(Map<String, List<Rounds.Run>> runs, Map<String, String> warmups, Map<String, List<Double>> jitShares,
+      List<String> failed, Options o) {
     double jetty = runs.containsKey("jetty-h2c") ? Rounds.median(runs.get("jetty-h2c"), Rounds.Run::cpuMicrosPerRequest) : Double.NaN;
     Table t = new Table("server", "protocol", "req/s", "mean latency", "CPU µs/req", "min–max", "CPU ratio this/Jetty", "CV CPU (runs)",
-        "warm-up");
+        "JIT share of CPU", "warm-up");
     for (Map.Entry<String, List<Rounds.Run>> e : runs.entrySet()) {
       List<Rounds.Run> r = e.getValue();
       Samples cpu = Rounds.of(r, Rounds.Run::cpuMicrosPerRequest);
       t.row(H2PeerServer.label(e.getKey()), e.getKey().equals("core-h1") ? "HTTP/1.1" : "h2c",
           Table.rps(Rounds.median(r, Rounds.Run::rps)), Table.micros(Rounds.median(r, Rounds.Run::p50Micros)),
           Table.num(cpu.median(), 1), spread(r), Table.ratio(cpu.median() / jetty),
-          cpuNote(r, o.cvBound), warmups.get(e.getKey()));
+          cpuNote(r, o.cvBound), jitNote(jitShares.get(e.getKey())), warmups.get(e.getKey()));
     }
     System.out.println();
     System.out.print(t.render());
@@ -161,7 +168,8 @@ final class H2Bench {
       System.out.println("could not start " + f);
     }
     System.out.println("CPU µs/req = server process CPU time (user + system, /proc) / requests answered (lower is better);"
-        + " mean latency = h2load's mean time for request with 100 streams in flight.");
+        + " mean latency = h2load's mean time for request with 100 streams in flight;"
+        + " JIT share of CPU = the server's JIT compiler threads' CPU over its whole CPU in the measured runs (median; near 0 when warm).");
     System.out.println(verdict(runs));
   }
 
@@ -185,6 +193,16 @@ final class H2Bench {
       v += "; against Netty 4.1 (aim, no goal): " + Table.ratio(core / Rounds.median(runs.get("netty-h2c"), Rounds.Run::cpuMicrosPerRequest));
     }
     return v;
+  }
+
+  /** The median JIT share, {@code "3%"}, or "–" when the server could not tell. */
+  static String jitNote(List<Double> shares) {
+    if (shares == null) {
+      return "–";
+    }
+    Samples s = new Samples();
+    shares.stream().filter(d -> !d.isNaN()).forEach(s::add);
+    return shares.stream().allMatch(d -> d.isNaN()) ? "–" : String.format("%.0f%%", s.median() * 100);
   }
 
   /** {@code "41.2–44.0"}: the lowest and highest CPU µs/req of the runs. */
