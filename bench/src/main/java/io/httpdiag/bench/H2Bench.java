@@ -25,10 +25,10 @@ final class H2Bench {
   private static final String PASSWORD = "httpdiag-bench";
   private static final Pattern COUNTERS = Pattern.compile("COUNTERS jitMs=(-?\\d+) conns=(-?\\d+)");
   private static final Pattern RESULT = Pattern.compile("RESULT requests=(\\d+) seconds=([0-9.]+) p50us=([0-9.]+) p99us=([0-9.]+)"
-      + " allocPerReq=(\\d+) cpuUsPerReq=([0-9.]+) protocol=(\\S+) warmup=(\\S+)");
+      + " allocPerReq=(\\d+) cpuUsPerReq=([0-9.]+) protocol=(\\S+) warmup=(\\S+) jitShare=(-?[0-9.]+)");
 
   /** One measured client run: {@link Rounds.Run} plus what the table needs beside it. */
-  record ClientRunResult(Rounds.Run run, String protocol, long connections, String warmup) {}
+  record ClientRunResult(Rounds.Run run, String protocol, long connections, String warmup, double jitShare) {}
 
   private H2Bench() {}
 
@@ -153,14 +153,15 @@ final class H2Bench {
       List<String> failed, Options o) {
     double jetty = runs.containsKey("jetty-h2c") ? Rounds.median(runs.get("jetty-h2c"), Rounds.Run::cpuMicrosPerRequest) : Double.NaN;
     Table t = new Table("server", "protocol", "req/s", "mean latency", "CPU µs/req", "min–max", "CPU ratio this/Jetty", "CV CPU (runs)",
-        "JIT share of CPU", "warm-up");
+        "JIT share of CPU", "CPU µs/req excl. JIT", "warm-up");
     for (Map.Entry<String, List<Rounds.Run>> e : runs.entrySet()) {
       List<Rounds.Run> r = e.getValue();
       Samples cpu = Rounds.of(r, Rounds.Run::cpuMicrosPerRequest);
       t.row(H2PeerServer.label(e.getKey()), e.getKey().equals("core-h1") ? "HTTP/1.1" : "h2c",
           Table.rps(Rounds.median(r, Rounds.Run::rps)), Table.micros(Rounds.median(r, Rounds.Run::p50Micros)),
           Table.num(cpu.median(), 1), spread(r), Table.ratio(cpu.median() / jetty),
-          cpuNote(r, o.cvBound), jitNote(jitShares.get(e.getKey())), warmups.get(e.getKey()));
+          cpuNote(r, o.cvBound), jitNote(jitShares.get(e.getKey())), Table.num(exclJit(r, jitShares.get(e.getKey())), 1),
+          warmups.get(e.getKey()));
     }
     System.out.println();
     System.out.print(t.render());
@@ -169,8 +170,15 @@ final class H2Bench {
     }
     System.out.println("CPU µs/req = server process CPU time (user + system, /proc) / requests answered (lower is better);"
         + " mean latency = h2load's mean time for request with 100 streams in flight;"
-        + " JIT share of CPU = the server's JIT compiler threads' CPU over its whole CPU in the measured runs (median; near 0 when warm).");
+        + " JIT share of CPU = the server's JIT compiler threads' CPU over its whole CPU in the measured runs (median; near 0 when warm);"
+        + " excl. JIT = CPU µs/req without the JIT threads' CPU (median): the figure to compare when a warm-up was CAPPED.");
     System.out.println(verdict(runs));
+    if (runs.containsKey("core-h2c") && runs.containsKey("jetty-h2c")) {
+      double core = exclJit(runs.get("core-h2c"), jitShares.get("core-h2c"));
+      double jettyEx = exclJit(runs.get("jetty-h2c"), jitShares.get("jetty-h2c"));
+      System.out.println("  the same excluding JIT threads' CPU: core-transport " + Table.ratio(core / jettyEx) + " of Jetty's ("
+          + (core <= jettyEx ? "at or below" : "above") + ")");
+    }
   }
 
   /** {@code "Verdict (h2c server CPU µs/req: core-transport <= Jetty 12): MET (0.83x)"}, or why it was not measured. */
@@ -193,6 +201,21 @@ final class H2Bench {
       v += "; against Netty 4.1 (aim, no goal): " + Table.ratio(core / Rounds.median(runs.get("netty-h2c"), Rounds.Run::cpuMicrosPerRequest));
     }
     return v;
+  }
+
+  /** Median over the runs of CPU µs/req without the JIT's share; NaN when the server could not tell. */
+  static double exclJit(List<Rounds.Run> runs, List<Double> shares) {
+    if (shares == null || shares.size() != runs.size()) {
+      return Double.NaN;
+    }
+    Samples s = new Samples();
+    for (int i = 0; i < runs.size(); i++) {
+      if (shares.get(i).isNaN()) {
+        return Double.NaN;
+      }
+      s.add(runs.get(i).cpuMicrosPerRequest() * (1 - shares.get(i)));
+    }
+    return s.median();
   }
 
   /** The median JIT share, {@code "3%"}, or "–" when the server could not tell. */
@@ -248,7 +271,7 @@ final class H2Bench {
         Map<String, List<ClientRunResult>> runs = Rounds.interleave(H2Client.KINDS, o.clientRounds(), o.cvBound, k -> {
           long conns0 = connections(server);
           ClientRunResult r = launch(k, url, store, warmupCap, window);
-          return new ClientRunResult(r.run(), r.protocol(), connections(server) - conns0, r.warmup());
+          return new ClientRunResult(r.run(), r.protocol(), connections(server) - conns0, r.warmup(), r.jitShare());
         }, c -> c.run().cpuMicrosPerRequest());
         printClients(runs, o);
       }
@@ -271,13 +294,14 @@ final class H2Bench {
       c.waitFor(10_000);
       Rounds.Run run = new Rounds.Run(Long.parseLong(m.group(1)) / Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
           Double.parseDouble(m.group(4)), Double.parseDouble(m.group(6)), Long.parseLong(m.group(5)), "");
-      return new ClientRunResult(run, m.group(7), -1, m.group(8).replace('_', ' '));
+      double jitShare = Double.parseDouble(m.group(9));
+      return new ClientRunResult(run, m.group(7), -1, m.group(8).replace('_', ' '), jitShare < 0 ? Double.NaN : jitShare);
     }
   }
 
   private static void printClients(Map<String, List<ClientRunResult>> runs, Options o) {
     Table t = new Table("client", "protocol", "connections used", "req/s", "p50", "p99", "B/req", "CPU µs/req", "min–max", "CV CPU (runs)",
-        "warm-up (last run)");
+        "JIT share of CPU", "CPU µs/req excl. JIT", "warm-up (last run)");
     for (Map.Entry<String, List<ClientRunResult>> e : runs.entrySet()) {
       List<ClientRunResult> rs = e.getValue();
       List<Rounds.Run> r = rs.stream().map(ClientRunResult::run).toList();
@@ -287,7 +311,8 @@ final class H2Bench {
       t.row(H2Client.label(e.getKey()), protocols, maxConns, Table.rps(Rounds.median(r, Rounds.Run::rps)),
           Table.micros(Rounds.median(r, Rounds.Run::p50Micros)), Table.micros(Rounds.median(r, Rounds.Run::p99Micros)),
           Table.num(Rounds.median(r, x -> x.allocPerRequest()), 0), Table.num(cpu.median(), 1),
-          spread(r), cpuNote(r, o.cvBound), rs.get(rs.size() - 1).warmup());
+          spread(r), cpuNote(r, o.cvBound), jitNote(rs.stream().map(ClientRunResult::jitShare).toList()),
+          Table.num(exclJit(r, rs.stream().map(ClientRunResult::jitShare).toList()), 1), rs.get(rs.size() - 1).warmup());
     }
     System.out.println();
     System.out.print(t.render());

@@ -19,7 +19,7 @@ import javax.net.ssl.TrustManagerFactory;
  * steady (this JVM's CPU per request agrees between two windows and its JIT used at most 5% of the
  * process's CPU, see {@link H2Bench#jitAsShareOfCpu}), then one
  * measured window; prints {@code RESULT requests=N seconds=S p50us=.. p99us=.. allocPerReq=..
- * cpuUsPerReq=.. protocol=P warmup=<description>}. CPU is the whole process's (the client's own
+ * cpuUsPerReq=.. protocol=P warmup=<description> jitShare=<JIT CPU / process CPU in the window, -1 unknown>}. CPU is the whole process's (the client's own
  * threads, and the carriers of the calling virtual threads).
  *
  * <pre>java -cp httpdiag-bench.jar io.httpdiag.bench.H2ClientRun jdk https://127.0.0.1:PORT/ trust.p12 password warmupCapMs windowMs 64</pre>
@@ -54,16 +54,19 @@ public final class H2ClientRun {
         }
       }
       long alloc0 = mx.getTotalThreadAllocatedBytes();
+      long jit0 = JitCpu.millis();
       long cpu0 = os.getProcessCpuTime();
       long t0 = System.nanoTime();
       Histogram h = window(client, concurrency, windowMs);
       double seconds = (System.nanoTime() - t0) / 1e9;
       long alloc = mx.getTotalThreadAllocatedBytes() - alloc0;
       long cpu = os.getProcessCpuTime() - cpu0;
+      long jitMs = jit0 < 0 ? -1 : JitCpu.millis() - jit0;
+      double jitShare = jitMs < 0 || cpu <= 0 ? -1 : Math.min(1, jitMs * 1e6 / cpu);
       long n = Math.max(1, h.count());
-      System.out.printf("RESULT requests=%d seconds=%.4f p50us=%.2f p99us=%.2f allocPerReq=%d cpuUsPerReq=%.2f protocol=%s warmup=%s%n",
+      System.out.printf("RESULT requests=%d seconds=%.4f p50us=%.2f p99us=%.2f allocPerReq=%d cpuUsPerReq=%.2f protocol=%s warmup=%s jitShare=%.4f%n",
           h.count(), seconds, h.percentile(50) / 1e3, h.percentile(99) / 1e3, alloc / n, cpu / 1e3 / n, client.protocol(),
-          warmup.describe().replace(' ', '_'));
+          warmup.describe().replace(' ', '_'), jitShare);
       System.out.flush();
     }
     System.exit(0); // a client's selector threads may not be daemons

@@ -92,6 +92,13 @@ class H2BenchTest {
   }
 
   @Test
+  void cpuExcludingJitTakesEachRunsShareOut() {
+    List<Rounds.Run> runs = List.of(new Rounds.Run(1, 1, -1, 20, 0, ""), new Rounds.Run(1, 1, -1, 10, 0, ""), new Rounds.Run(1, 1, -1, 40, 0, ""));
+    assertEquals(10, H2Bench.exclJit(runs, List.of(0.5, 0.0, 0.9)), 1e-9); // 10, 10, 4 -> median 10
+    assertTrue(Double.isNaN(H2Bench.exclJit(runs, List.of(0.5, Double.NaN, 0.9))));
+  }
+
+  @Test
   void h2IsACommand() {
     assertEquals("h2", Options.parse("h2", "--quick").command);
     assertEquals(2, Options.parse("h2", "--quick").rounds);
