@@ -43,7 +43,7 @@ final class H2Bench {
 
   /** Requests per measured h2load run. */
   static long requests(Options o) {
-    return o.quick ? 20_000 : 40_000;
+    return o.quick ? 15_000 : 40_000;
   }
 
   static void servers(Options o) throws Exception {
@@ -109,7 +109,7 @@ final class H2Bench {
 
   /** h2load windows until the server's CPU per request is steady and its JIT quiet (or the cap); describes how it ended. */
   private static String warmUp(Child server, int port, boolean h1, Options o) throws Exception {
-    Warmup w = o.quick ? new Warmup(1_000, 6_000) : new Warmup(2_000, 15_000);
+    Warmup w = o.quick ? new Warmup(1_000, 4_000) : new Warmup(2_000, 15_000);
     long window = o.quick ? 5_000 : 10_000;
     long jit0 = jitMillis(server);
     while (true) {
@@ -261,7 +261,7 @@ final class H2Bench {
       try (Child server = Child.start("jetty-h2-tls", Env.SERVER_CORE, serverCmd)) {
         int port = server.awaitPort(30_000);
         // Windows long enough for a few thousand requests at the JDK client's pace on a loaded machine.
-        long warmupCap = o.quick ? 4_000 : 15_000;
+        long warmupCap = o.quick ? 3_000 : 15_000;
         long window = o.quick ? 1_000 : 3_000;
         System.out.println("server: " + H2PeerServer.label("jetty-h2-tls") + " on core " + Env.SERVER_CORE + "; each client in its own JVM on core "
             + Env.LOAD_CORE + " (-XX:+UseSerialGC), " + CLIENT_CONCURRENCY + " virtual threads each looping GET; warm-up until steady (cap "
