@@ -6,6 +6,7 @@ import static io.httpdiag.http.internal.http2.ErrorCode.STREAM_CLOSED;
 import static io.httpdiag.http.internal.http2.Http2Exception.connectionError;
 
 import io.httpdiag.http.internal.Threads;
+import io.httpdiag.http.internal.Trace;
 import io.httpdiag.http.internal.http2.ByteSink;
 import io.httpdiag.http.internal.http2.ErrorCode;
 import io.httpdiag.http.internal.http2.Frame;
@@ -45,8 +46,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * window (65,535 bytes), returned to the client as the handler reads it; the connection window is
  * returned as DATA arrives, since every stream's buffer is already bounded.
  *
- * <p>Not traced yet: the tracepoints of issue 17 (stream opened, reset, GOAWAY) need advice in
- * the agent first; the connection itself is traced as accepted and closed by {@link ServerConn}.
+ * <p>Traced: each stream is one server exchange (a new exchange id) going through the HTTP/1.1
+ * steps with protocol "HTTP/2.0", plus the steps only HTTP/2 has (stream opened, stream reset,
+ * GOAWAY); the connection itself is traced as accepted and closed by {@link ServerConn}.
  */
 final class Http2ServerConn {
   /** Handlers allowed per connection, announced as SETTINGS_MAX_CONCURRENT_STREAMS (Go's default). */
@@ -56,6 +58,8 @@ final class Http2ServerConn {
   private static final int WINDOW_UPDATE_THRESHOLD = Http2.DEFAULT_INITIAL_WINDOW_SIZE / 2;
 
   final Server server;
+  /** The connection's id in traces. */
+  final long connId;
   private final ServerConn conn;
   private final Socket socket;
   private final DeadlineInputStream in;
@@ -74,6 +78,7 @@ final class Http2ServerConn {
   private boolean goAwaySent; // guarded by lock
   private boolean closed; // guarded by lock
   private int lastStreamId; // reading thread only: the highest stream the client opened
+  private int streamsOpened; // reading thread only: requestOnConn of the next exchange, less one
   private int connRecvWindow = Http2.DEFAULT_INITIAL_WINDOW_SIZE; // reading thread only
   private int connRecvUnacked; // reading thread only
   private volatile long lastActivityNanos = System.nanoTime(); // last frame read or handler returned
@@ -82,6 +87,7 @@ final class Http2ServerConn {
   Http2ServerConn(ServerConn conn, Socket socket, DeadlineInputStream in) throws IOException {
     this.server = conn.server;
     this.conn = conn;
+    this.connId = conn.id;
     this.socket = socket;
     this.in = in;
     this.reader = new FrameReader(new BufferedInputStream(in, 16 * 1024), server.maxHeaderBytes, false);
@@ -180,8 +186,9 @@ final class Http2ServerConn {
         }
       }
     } else if (f instanceof Frame.GoAway) {
-      log.log(System.Logger.Level.DEBUG, "connection {0}: client sent GOAWAY {1}", conn.id,
-          ErrorCode.name(((Frame.GoAway) f).errorCode()));
+      Frame.GoAway g = (Frame.GoAway) f;
+      log.log(System.Logger.Level.DEBUG, "connection {0}: client sent GOAWAY {1}", conn.id, ErrorCode.name(g.errorCode()));
+      Trace.serverGoAway(server.trace, connId, g.lastStreamId(), ErrorCode.name(g.errorCode()), false);
     }
     // PRIORITY is deprecated and ignored (RFC 9113 section 5.3.2); unknown frames are ignored.
   }
@@ -216,6 +223,7 @@ final class Http2ServerConn {
       return;
     }
     Http2Stream stream = new Http2Stream(this, id);
+    int active;
     lock.lock();
     try {
       if (goAwaySent) {
@@ -224,9 +232,10 @@ final class Http2ServerConn {
       if (runningHandlers >= MAX_CONCURRENT_STREAMS) {
         writer.rstStream(id, ErrorCode.REFUSED_STREAM);
         writer.flush();
+        Trace.serverStreamReset(server.trace, connId, 0, id, ErrorCode.REFUSED_STREAM.name(), true);
         return;
       }
-      runningHandlers++;
+      active = ++runningHandlers;
       stream.sendWindow = peerInitialWindow;
       streams.put(id, stream);
     } finally {
@@ -237,12 +246,18 @@ final class Http2ServerConn {
       stream.body.end();
     }
     Request request = within ? stream.request(fields, conn.remote(), socket) : null;
+    if (within && request == null) {
+      resetStream(id, PROTOCOL_ERROR); // malformed request (section 8.1.1): never an exchange
+      streamDone(stream, false);
+      return;
+    }
+    stream.exchangeId = Trace.newExchangeId();
+    Trace.serverStreamOpened(server.trace, connId, stream.exchangeId, id, active);
     if (!within) {
       Threads.start("httpdiag-h2-stream", () -> stream.respondAndEnd(431, "request header list too large\n"));
-    } else if (request == null) {
-      resetStream(id, PROTOCOL_ERROR); // malformed request (section 8.1.1)
-      streamDone(stream, false);
     } else {
+      Trace.serverRequestHeadersRead(server.trace, connId, stream.exchangeId, request.method(), request.target(),
+          "HTTP/2.0", ++streamsOpened);
       Threads.start("httpdiag-h2-stream", () -> stream.run(request));
     }
   }
@@ -355,7 +370,8 @@ final class Http2ServerConn {
       }
       return;
     }
-    s.canceled("stream reset by the client (" + ErrorCode.name(r.errorCode()) + ")");
+    Trace.serverStreamReset(server.trace, connId, s.exchangeId, s.id, ErrorCode.name(r.errorCode()), false);
+    s.canceledByPeer("stream reset by the client (" + ErrorCode.name(r.errorCode()) + ")");
   }
 
   // ------------------------------------------------------------------ writing, for streams
@@ -489,6 +505,7 @@ final class Http2ServerConn {
     if (!closed) {
       writer.rstStream(id, code);
       writer.flush();
+      Trace.serverStreamReset(server.trace, connId, s != null ? s.exchangeId : 0, id, code.name(), true);
     }
     windowOpened.signalAll();
     if (s != null) {
@@ -536,6 +553,16 @@ final class Http2ServerConn {
     }
   }
 
+  /** Whether the connection serves more streams after the current ones (no GOAWAY sent, not closed). Any thread. */
+  boolean open() {
+    lock.lock();
+    try {
+      return !goAwaySent && !closed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private boolean goAwaySent() {
     lock.lock();
     try {
@@ -563,6 +590,7 @@ final class Http2ServerConn {
       byte[] text = debug.getBytes(StandardCharsets.UTF_8);
       writer.goAway(lastStreamId, code, text.length > 256 ? java.util.Arrays.copyOf(text, 256) : text);
       writer.flush();
+      Trace.serverGoAway(server.trace, connId, lastStreamId, code.name(), true);
     } catch (IOException e) {
       // the client is gone
     }
@@ -617,7 +645,7 @@ final class Http2ServerConn {
       lock.unlock();
     }
     for (Http2Stream s : open) {
-      s.canceled("the connection closed");
+      s.canceledByPeer("the connection closed");
     }
   }
 
