@@ -50,6 +50,8 @@ final class Http2Stream {
   private long declaredLength = -1; // reading thread only, after request()
   private volatile long received; // written by the reading thread only; read at the exchange's end
   private volatile boolean handlerRunning;
+  /** The stream's writeTimeout, canceled when it is done; null without one. */
+  volatile java.util.concurrent.ScheduledFuture<?> writeDeadline;
   private volatile Request request;
 
   Http2Stream(Http2ServerConn conn, int id) {
