@@ -24,7 +24,9 @@ import javax.net.ssl.SSLServerSocket;
  * An HTTP/1.1 server, like Go's {@code http.Server}: one thread per connection (a virtual thread
  * on JDK 21+), keep-alive and pipelining, chunked bodies both ways, {@code Expect: 100-continue},
  * strict parsing (a malformed request gets a precise 4xx/5xx and a closed connection; the handler
- * never sees it), Go's timeouts, graceful shutdown.
+ * never sees it), Go's timeouts, graceful shutdown. HTTP/2 too: over TLS when the client picks
+ * {@code h2} by ALPN ({@link Builder#http2}, on by default as in Go), in cleartext with prior
+ * knowledge when {@link Builder#h2c} is set; each stream runs the same {@link Handler}.
  *
  * <p>Timeouts follow Go: zero means none, which is the default and leaves the server open to
  * slow clients ("slowloris"); set at least {@code readHeaderTimeout} in production.

@@ -30,6 +30,7 @@ import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,8 @@ class Http2TlsInteropTest {
   private final Set<Long> connections = ConcurrentHashMap.newKeySet();
   private final List<String> alpn = new ArrayList<>();
   private Server server;
-  private org.eclipse.jetty.client.HttpClient jetty;
+  /** One Jetty client for the class: starting one costs seconds on a loaded machine. */
+  private static org.eclipse.jetty.client.HttpClient jetty;
 
   private Server start(Server.Builder b) throws IOException {
     server = b.handler((w, r) -> w.write(r.protocol() + " " + r.uri().getScheme() + " " + r.uri().getPath()))
@@ -69,11 +71,15 @@ class Http2TlsInteropTest {
     return start(Server.builder().tls(TestCerts.serverContext()));
   }
 
-  @AfterEach
-  void noLeakedConnections() throws Exception {
+  @AfterAll
+  static void stopJetty() throws Exception {
     if (jetty != null) {
       jetty.stop();
     }
+  }
+
+  @AfterEach
+  void noLeakedConnections() throws Exception {
     if (server != null) {
       server.close();
       Await.until(WAIT, () -> server.openConnections() == 0, () -> server.openConnections() + " connections open");
@@ -148,9 +154,6 @@ class Http2TlsInteropTest {
   @Test
   void jettysHttp2ClientOverTls() throws Exception {
     startTls();
-    SslContextFactory.Client ssl = new SslContextFactory.Client();
-    ssl.setSslContext(TestCerts.clientContext());
-    jetty = jetty(ssl);
     assertJettyMultiplexes("https");
     assertEquals(List.of("h2"), alpn);
   }
@@ -158,11 +161,15 @@ class Http2TlsInteropTest {
   @Test
   void jettysHttp2ClientOverH2c() throws Exception {
     start(Server.builder().h2c(true));
-    jetty = jetty(null);
     assertJettyMultiplexes("http");
   }
 
   private void assertJettyMultiplexes(String scheme) throws Exception {
+    if (jetty == null) {
+      SslContextFactory.Client ssl = new SslContextFactory.Client();
+      ssl.setSslContext(TestCerts.clientContext());
+      jetty = jetty(ssl); // h2 by ALPN for https, h2c prior knowledge for http
+    }
     ContentResponse first = jetty.GET(server.url("/first"));
     assertEquals(200, first.getStatus());
     assertEquals(org.eclipse.jetty.http.HttpVersion.HTTP_2, first.getVersion());
@@ -179,9 +186,7 @@ class Http2TlsInteropTest {
 
   private static org.eclipse.jetty.client.HttpClient jetty(SslContextFactory.Client ssl) throws Exception {
     ClientConnector connector = new ClientConnector();
-    if (ssl != null) {
-      connector.setSslContextFactory(ssl);
-    }
+    connector.setSslContextFactory(ssl);
     org.eclipse.jetty.client.HttpClient c =
         new org.eclipse.jetty.client.HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client(connector)));
     c.start();
