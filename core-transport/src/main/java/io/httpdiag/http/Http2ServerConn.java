@@ -1,11 +1,13 @@
 package io.httpdiag.http;
 
+import static io.httpdiag.http.internal.http2.ErrorCode.ENHANCE_YOUR_CALM;
 import static io.httpdiag.http.internal.http2.ErrorCode.FLOW_CONTROL_ERROR;
 import static io.httpdiag.http.internal.http2.ErrorCode.PROTOCOL_ERROR;
 import static io.httpdiag.http.internal.http2.ErrorCode.STREAM_CLOSED;
 import static io.httpdiag.http.internal.http2.Http2Exception.connectionError;
 
 import io.httpdiag.http.internal.Threads;
+import io.httpdiag.http.internal.Trace;
 import io.httpdiag.http.internal.http2.ByteSink;
 import io.httpdiag.http.internal.http2.ErrorCode;
 import io.httpdiag.http.internal.http2.Frame;
@@ -45,8 +47,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * window (65,535 bytes), returned to the client as the handler reads it; the connection window is
  * returned as DATA arrives, since every stream's buffer is already bounded.
  *
- * <p>Not traced yet: the tracepoints of issue 17 (stream opened, reset, GOAWAY) need advice in
- * the agent first; the connection itself is traced as accepted and closed by {@link ServerConn}.
+ * <p>Floods end the connection with GOAWAY(ENHANCE_YOUR_CALM): more than
+ * {@link #MAX_RESETS_PER_WINDOW} client resets of streams still being served within
+ * {@link #RESET_WINDOW_NANOS} (rapid reset); more than {@link #MAX_OWED_CONTROL_FRAMES} PING and
+ * SETTINGS acknowledgements owed to a client that does not read them (they are written by a
+ * thread of their own, so the reading thread never blocks on them and the queue is what grows,
+ * as in Go); more than {@link #MAX_EMPTY_DATA_FRAMES} empty DATA frames in a row.
+ *
+ * <p>Timeouts: readHeaderTimeout bounds the preface and first SETTINGS, and each field block
+ * left open (HEADERS without END_HEADERS: the CONTINUATION frames must arrive in time, since no
+ * other frame may come in between); writeTimeout bounds each stream from its request headers to
+ * the end of its response (Go's meaning: the stream is reset with INTERNAL_ERROR and its
+ * handler's writes fail); idleTimeout applies only while no handler runs.
+ *
+ * <p>Traced: each stream is one server exchange (a new exchange id) going through the HTTP/1.1
+ * steps with protocol "HTTP/2.0", plus the steps only HTTP/2 has (stream opened, stream reset,
+ * GOAWAY); the connection itself is traced as accepted and closed by {@link ServerConn}.
  */
 final class Http2ServerConn {
   /** Handlers allowed per connection, announced as SETTINGS_MAX_CONCURRENT_STREAMS (Go's default). */
@@ -54,8 +70,23 @@ final class Http2ServerConn {
   private static final System.Logger log = System.getLogger(Server.class.getName());
   /** Bytes received before a WINDOW_UPDATE returns them (half the default window, as Go does). */
   private static final int WINDOW_UPDATE_THRESHOLD = Http2.DEFAULT_INITIAL_WINDOW_SIZE / 2;
+  /** PING and SETTINGS acknowledgements queued and not yet written, at most (Go's maxQueuedControlFrames). */
+  static final int MAX_OWED_CONTROL_FRAMES = 10_000;
+  /**
+   * Client resets of streams still being served allowed per {@link #RESET_WINDOW_NANOS}: four times
+   * the stream limit, so that a client canceling all its streams at once stays well within it,
+   * while the floods of CVE-2023-44487 (100,000s per second) end in their first milliseconds.
+   */
+  static final int MAX_RESETS_PER_WINDOW = 4 * MAX_CONCURRENT_STREAMS;
+  static final long RESET_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /** Empty DATA frames without END_STREAM accepted in a row: they carry nothing and cost work. */
+  static final int MAX_EMPTY_DATA_FRAMES = 100;
+  /** How long a timer waits for the connection's write lock before judging the writes stuck and closing. */
+  private static final long STUCK_WRITE_MILLIS = 1000;
 
   final Server server;
+  /** The connection's id in traces. */
+  final long connId;
   private final ServerConn conn;
   private final Socket socket;
   private final DeadlineInputStream in;
@@ -74,20 +105,39 @@ final class Http2ServerConn {
   private boolean goAwaySent; // guarded by lock
   private boolean closed; // guarded by lock
   private int lastStreamId; // reading thread only: the highest stream the client opened
+  private int streamsOpened; // reading thread only: requestOnConn of the next exchange, less one
   private int connRecvWindow = Http2.DEFAULT_INITIAL_WINDOW_SIZE; // reading thread only
   private int connRecvUnacked; // reading thread only
   private volatile long lastActivityNanos = System.nanoTime(); // last frame read or handler returned
   private volatile boolean idleTimedOut;
+  private long resetWindowStart = System.nanoTime(); // reading thread only
+  private int resetsInWindow; // reading thread only
+  private int emptyDataInARow; // reading thread only
+  private boolean fieldBlockDeadline; // reading thread only: a field block's readHeaderTimeout is armed
+  private final Object controlLock = new Object();
+  private long[] owedPings = new long[4]; // guarded by controlLock: opaque data of the PING ACKs owed
+  private int owedPingCount; // guarded by controlLock
+  private int owedSettingsAcks; // guarded by controlLock
+  private boolean controlWriterRunning; // guarded by controlLock
 
   Http2ServerConn(ServerConn conn, Socket socket, DeadlineInputStream in) throws IOException {
     this.server = conn.server;
     this.conn = conn;
+    this.connId = conn.id;
     this.socket = socket;
     this.in = in;
     this.reader = new FrameReader(new BufferedInputStream(in, 16 * 1024), server.maxHeaderBytes, false);
     this.decoder = new HpackDecoder(Http2.DEFAULT_HEADER_TABLE_SIZE);
     this.writer = new FrameWriter(new BufferedOutputStream(socket.getOutputStream(), 16 * 1024 + 9));
     this.encoder = new HpackEncoder(Http2.DEFAULT_HEADER_TABLE_SIZE, true);
+    long headerTimeout = server.readHeaderTimeoutNanos;
+    if (headerTimeout != 0) {
+      reader.onFieldBlockContinues(() -> {
+        in.setDeadline(new Deadline(System.nanoTime() + headerTimeout, "readHeaderTimeout", headerTimeout),
+            "reading CONTINUATION frames");
+        fieldBlockDeadline = true;
+      });
+    }
   }
 
   /** Runs the connection until it ends; returns why, for the connection's trace. */
@@ -120,6 +170,10 @@ final class Http2ServerConn {
           resetStream(e.streamId(), e.code()); // the frame was consumed; the connection goes on
           continue;
         }
+        if (fieldBlockDeadline) {
+          fieldBlockDeadline = false;
+          in.setDeadline(Deadline.NONE, "reading frames");
+        }
         if (f == null) {
           return "clientClosed";
         }
@@ -132,7 +186,7 @@ final class Http2ServerConn {
       return "protocolError";
     } catch (SocketTimeoutException e) {
       goAway(ErrorCode.NO_ERROR, "");
-      return "readHeaderTimeout"; // the only read deadline: preface and first SETTINGS
+      return "readHeaderTimeout"; // the only read deadline: preface, first SETTINGS, an open field block
     } catch (IOException e) {
       return idleTimedOut ? "idleTimeout" : goAwaySent() ? "shutdown" : "clientClosed";
     } finally {
@@ -171,17 +225,12 @@ final class Http2ServerConn {
     } else if (f instanceof Frame.Ping) {
       Frame.Ping p = (Frame.Ping) f;
       if (!p.ack()) {
-        lock.lock();
-        try {
-          writer.ping(true, p.opaque());
-          writer.flush();
-        } finally {
-          lock.unlock();
-        }
+        oweControlFrame(true, p.opaque());
       }
     } else if (f instanceof Frame.GoAway) {
-      log.log(System.Logger.Level.DEBUG, "connection {0}: client sent GOAWAY {1}", conn.id,
-          ErrorCode.name(((Frame.GoAway) f).errorCode()));
+      Frame.GoAway g = (Frame.GoAway) f;
+      log.log(System.Logger.Level.DEBUG, "connection {0}: client sent GOAWAY {1}", conn.id, ErrorCode.name(g.errorCode()));
+      Trace.serverGoAway(server.trace, connId, g.lastStreamId(), ErrorCode.name(g.errorCode()), false);
     }
     // PRIORITY is deprecated and ignored (RFC 9113 section 5.3.2); unknown frames are ignored.
   }
@@ -216,6 +265,7 @@ final class Http2ServerConn {
       return;
     }
     Http2Stream stream = new Http2Stream(this, id);
+    int active;
     lock.lock();
     try {
       if (goAwaySent) {
@@ -224,9 +274,10 @@ final class Http2ServerConn {
       if (runningHandlers >= MAX_CONCURRENT_STREAMS) {
         writer.rstStream(id, ErrorCode.REFUSED_STREAM);
         writer.flush();
+        Trace.serverStreamReset(server.trace, connId, 0, id, ErrorCode.REFUSED_STREAM.name(), true);
         return;
       }
-      runningHandlers++;
+      active = ++runningHandlers;
       stream.sendWindow = peerInitialWindow;
       streams.put(id, stream);
     } finally {
@@ -237,18 +288,35 @@ final class Http2ServerConn {
       stream.body.end();
     }
     Request request = within ? stream.request(fields, conn.remote(), socket) : null;
+    if (within && request == null) {
+      resetStream(id, PROTOCOL_ERROR); // malformed request (section 8.1.1): never an exchange
+      streamDone(stream, false);
+      return;
+    }
+    if (server.writeTimeoutNanos != 0) {
+      // Go's WriteTimeout on HTTP/2: per stream, from its request headers to the end of its response.
+      stream.writeDeadline = Threads.timer().schedule(
+          () -> Threads.start("httpdiag-h2-write-timeout", () -> writeTimedOut(stream)), server.writeTimeoutNanos,
+          TimeUnit.NANOSECONDS);
+    }
+    stream.exchangeId = Trace.newExchangeId();
+    Trace.serverStreamOpened(server.trace, connId, stream.exchangeId, id, active);
     if (!within) {
       Threads.start("httpdiag-h2-stream", () -> stream.respondAndEnd(431, "request header list too large\n"));
-    } else if (request == null) {
-      resetStream(id, PROTOCOL_ERROR); // malformed request (section 8.1.1)
-      streamDone(stream, false);
     } else {
+      Trace.serverRequestHeadersRead(server.trace, connId, stream.exchangeId, request.method(), request.target(),
+          "HTTP/2.0", ++streamsOpened);
       Threads.start("httpdiag-h2-stream", () -> stream.run(request));
     }
   }
 
   private void onData(Frame.Data d) throws IOException {
     int n = d.flowControlledLength();
+    if (n > 0 || d.endStream()) {
+      emptyDataInARow = 0;
+    } else if (++emptyDataInARow > MAX_EMPTY_DATA_FRAMES) {
+      throw connectionError(ENHANCE_YOUR_CALM, "more than " + MAX_EMPTY_DATA_FRAMES + " empty DATA frames in a row");
+    }
     if (n > connRecvWindow) {
       throw connectionError(FLOW_CONTROL_ERROR, "DATA of " + n + " bytes with a connection window of " + connRecvWindow);
     }
@@ -280,6 +348,11 @@ final class Http2ServerConn {
     if (settings.ack()) {
       return; // ours carry nothing that waits for the acknowledgement
     }
+    if (settings.values().isEmpty()) {
+      // Nothing to apply: no lock, which a write blocked on a client that floods SETTINGS without reading may hold.
+      oweControlFrame(false, 0);
+      return;
+    }
     lock.lock();
     try {
       for (Frame.Setting s : settings.values()) {
@@ -304,12 +377,11 @@ final class Http2ServerConn {
             break;
         }
       }
-      writer.settingsAck();
-      writer.flush();
       windowOpened.signalAll();
     } finally {
       lock.unlock();
     }
+    oweControlFrame(false, 0); // the values are applied: the acknowledgement may go (section 6.5.3)
   }
 
   private void onWindowUpdate(Frame.WindowUpdate u) throws IOException {
@@ -355,7 +427,20 @@ final class Http2ServerConn {
       }
       return;
     }
-    s.canceled("stream reset by the client (" + ErrorCode.name(r.errorCode()) + ")");
+    // Rapid reset (CVE-2023-44487): a reset frees no handler slot, but opening and resetting
+    // streams in a loop still costs a handler start each; past the budget the client is an attacker.
+    long now = System.nanoTime();
+    if (now - resetWindowStart > RESET_WINDOW_NANOS) {
+      resetWindowStart = now;
+      resetsInWindow = 0;
+    }
+    if (++resetsInWindow > MAX_RESETS_PER_WINDOW) {
+      s.canceledByPeer("stream reset by the client (" + ErrorCode.name(r.errorCode()) + ")");
+      throw connectionError(ENHANCE_YOUR_CALM, "more than " + MAX_RESETS_PER_WINDOW + " streams reset by the client in "
+          + TimeUnit.NANOSECONDS.toSeconds(RESET_WINDOW_NANOS) + " s (rapid reset)");
+    }
+    Trace.serverStreamReset(server.trace, connId, s.exchangeId, s.id, ErrorCode.name(r.errorCode()), false);
+    s.canceledByPeer("stream reset by the client (" + ErrorCode.name(r.errorCode()) + ")");
   }
 
   // ------------------------------------------------------------------ writing, for streams
@@ -461,6 +546,10 @@ final class Http2ServerConn {
 
   /** The handler of {@code s} returned ({@code handlerRan}) or never ran. Any thread. */
   void streamDone(Http2Stream s, boolean handlerRan) {
+    java.util.concurrent.ScheduledFuture<?> deadline = s.writeDeadline;
+    if (deadline != null) {
+      deadline.cancel(false);
+    }
     boolean closeNow;
     lock.lock();
     try {
@@ -489,10 +578,39 @@ final class Http2ServerConn {
     if (!closed) {
       writer.rstStream(id, code);
       writer.flush();
+      Trace.serverStreamReset(server.trace, connId, s != null ? s.exchangeId : 0, id, code.name(), true);
     }
     windowOpened.signalAll();
     if (s != null) {
       s.canceled("stream reset by the server (" + code + ")");
+    }
+  }
+
+  /**
+   * writeTimeout fired for {@code s}: reset it (INTERNAL_ERROR, as Go) so that its handler's
+   * writes fail and its slot is freed. When the write lock cannot be had, a write is stuck on a
+   * client that does not read: the connection is closed. Runs on a thread of its own.
+   */
+  private void writeTimedOut(Http2Stream s) {
+    try {
+      if (!lock.tryLock(STUCK_WRITE_MILLIS, TimeUnit.MILLISECONDS)) {
+        log.log(System.Logger.Level.DEBUG, "connection {0}: writeTimeout with writes stuck; closing", conn.id);
+        closeSocket();
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    try {
+      if (streams.get(s.id) == s && !s.localClosed) {
+        s.canceled("writeTimeout (" + TimeUnit.NANOSECONDS.toMillis(server.writeTimeoutNanos) + " ms) exceeded");
+        resetStreamLocked(s.id, ErrorCode.INTERNAL_ERROR);
+      }
+    } catch (IOException e) {
+      // the connection is going
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -536,6 +654,16 @@ final class Http2ServerConn {
     }
   }
 
+  /** Whether the connection serves more streams after the current ones (no GOAWAY sent, not closed). Any thread. */
+  boolean open() {
+    lock.lock();
+    try {
+      return !goAwaySent && !closed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private boolean goAwaySent() {
     lock.lock();
     try {
@@ -545,14 +673,94 @@ final class Http2ServerConn {
     }
   }
 
+  /**
+   * GOAWAY as the reading thread ends the connection. When the write lock stays held (a write
+   * blocked on a client that does not read), the socket is closed instead, which ends that write.
+   */
   private void goAway(ErrorCode code, String debug) {
-    lock.lock();
+    boolean locked;
+    try {
+      locked = lock.tryLock(STUCK_WRITE_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      locked = false;
+    }
+    if (!locked) {
+      closeSocket();
+      return;
+    }
     try {
       if (!closed) {
         goAwayLocked(code, debug);
       }
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Queues a PING ACK ({@code ping}) or a SETTINGS ACK for the control writer. The reading thread
+   * never writes them itself: a client that sends them without reading our replies would block it.
+   */
+  private void oweControlFrame(boolean ping, long opaque) throws Http2Exception {
+    boolean start;
+    synchronized (controlLock) {
+      if (owedPingCount + owedSettingsAcks >= MAX_OWED_CONTROL_FRAMES) {
+        throw connectionError(ENHANCE_YOUR_CALM, "more than " + MAX_OWED_CONTROL_FRAMES
+            + " PING/SETTINGS acknowledgements owed to a client that does not read them");
+      }
+      if (ping) {
+        if (owedPingCount == owedPings.length) {
+          owedPings = java.util.Arrays.copyOf(owedPings, owedPingCount * 2);
+        }
+        owedPings[owedPingCount++] = opaque;
+      } else {
+        owedSettingsAcks++;
+      }
+      start = !controlWriterRunning;
+      controlWriterRunning = true;
+    }
+    if (start) {
+      Threads.start("httpdiag-h2-control", this::writeOwedControlFrames);
+    }
+  }
+
+  /** The control writer: writes what is owed until nothing is; blocks (holding the write lock) if the client does not read. */
+  private void writeOwedControlFrames() {
+    long[] pings = new long[4];
+    while (true) {
+      int n;
+      int acks;
+      synchronized (controlLock) {
+        n = owedPingCount;
+        acks = owedSettingsAcks;
+        if ((n == 0 && acks == 0)) {
+          controlWriterRunning = false;
+          return;
+        }
+        if (pings.length < n) {
+          pings = new long[owedPings.length];
+        }
+        System.arraycopy(owedPings, 0, pings, 0, n);
+        owedPingCount = 0;
+        owedSettingsAcks = 0;
+      }
+      lock.lock();
+      try {
+        if (!closed) {
+          for (int i = 0; i < acks; i++) {
+            writer.settingsAck();
+          }
+          for (int i = 0; i < n; i++) {
+            writer.ping(true, pings[i]);
+          }
+          writer.flush();
+        }
+      } catch (IOException e) {
+        // the connection is going; the reading thread notices (the queue may fill, it is bounded)
+      } finally {
+        lock.unlock();
+      }
     }
   }
 
@@ -563,6 +771,7 @@ final class Http2ServerConn {
       byte[] text = debug.getBytes(StandardCharsets.UTF_8);
       writer.goAway(lastStreamId, code, text.length > 256 ? java.util.Arrays.copyOf(text, 256) : text);
       writer.flush();
+      Trace.serverGoAway(server.trace, connId, lastStreamId, code.name(), true);
     } catch (IOException e) {
       // the client is gone
     }
@@ -617,7 +826,7 @@ final class Http2ServerConn {
       lock.unlock();
     }
     for (Http2Stream s : open) {
-      s.canceled("the connection closed");
+      s.canceledByPeer("the connection closed");
     }
   }
 

@@ -3,6 +3,7 @@ package io.httpdiag.http;
 import io.httpdiag.http.internal.DateCache;
 import io.httpdiag.http.internal.HttpReader;
 import io.httpdiag.http.internal.ProtocolException;
+import io.httpdiag.http.internal.Trace;
 import io.httpdiag.http.internal.http2.ErrorCode;
 import io.httpdiag.http.internal.http2.Frame;
 import io.httpdiag.http.internal.http2.HeaderField;
@@ -35,6 +36,8 @@ final class Http2Stream {
   private static final int RESPONSE_BUFFER = 8192;
 
   final int id;
+  /** The exchange this stream carries, for traces; 0 until its HEADERS made it one. Set by the reading thread. */
+  volatile long exchangeId;
   private final Http2ServerConn conn;
   final Body body = new Body();
   int sendWindow; // guarded by conn.lock
@@ -45,7 +48,10 @@ final class Http2Stream {
   volatile String canceledReason;
   boolean overflowed; // reading thread only
   private long declaredLength = -1; // reading thread only, after request()
-  private long received; // reading thread only
+  private volatile long received; // written by the reading thread only; read at the exchange's end
+  private volatile boolean handlerRunning;
+  /** The stream's writeTimeout, canceled when it is done; null without one. */
+  volatile java.util.concurrent.ScheduledFuture<?> writeDeadline;
   private volatile Request request;
 
   Http2Stream(Http2ServerConn conn, int id) {
@@ -170,6 +176,17 @@ final class Http2Stream {
     return true;
   }
 
+  /**
+   * The client reset the stream or the connection went: traced as the request canceled (while the
+   * handler runs, once), then {@link #canceled}. Any thread.
+   */
+  void canceledByPeer(String reason) {
+    if (handlerRunning && canceledReason == null) {
+      Trace.serverRequestCanceled(conn.server.trace, exchangeId);
+    }
+    canceled(reason);
+  }
+
   /** The client reset the stream, the server did, or the connection went. Any thread. */
   void canceled(String reason) {
     if (canceledReason == null) {
@@ -186,11 +203,17 @@ final class Http2Stream {
   void run(Request request) {
     Response w = new Response(request.method().equals("HEAD"));
     Throwable failure = null;
+    Object trace = conn.server.trace;
+    Trace.handlerStart(trace, exchangeId);
+    handlerRunning = true;
     try {
       conn.server.handler.serveHttp(w, request);
     } catch (Throwable t) {
       failure = t;
     }
+    handlerRunning = false;
+    Trace.handlerEnd(trace, exchangeId, failure);
+    int statusSent = 0;
     try {
       if (failure != null) {
         if (!(failure instanceof BuiltinMiddleware.HandlerAbortedException)) {
@@ -205,24 +228,28 @@ final class Http2Stream {
           error.writeHeader(500);
           error.write("500 Internal Server Error\n");
           error.finish();
+          w = error;
         }
       } else {
         w.finish();
       }
+      statusSent = w.onWire ? w.status : 0;
       if (!remoteClosed && canceledReason == null) {
         conn.resetStream(id, ErrorCode.NO_ERROR); // section 8.1: the response is complete, stop sending
       }
     } catch (IOException | RuntimeException e) {
       log.log(System.Logger.Level.DEBUG, "stream {0}: response not completed: {1}", id, e.toString());
     } finally {
+      Trace.serverExchangeEnd(trace, conn.connId, exchangeId, statusSent != 0 ? statusSent : w.committedStatus,
+          received, w.written, conn.open());
       conn.streamDone(this, true);
     }
   }
 
   /** Answers without a handler (header list too large) and ends the stream. */
   void respondAndEnd(int status, String text) {
+    Response w = new Response(false);
     try {
-      Response w = new Response(false);
       w.headers.set("content-type", "text/plain; charset=utf-8");
       w.writeHeader(status);
       w.write(text);
@@ -233,6 +260,8 @@ final class Http2Stream {
     } catch (IOException e) {
       log.log(System.Logger.Level.DEBUG, "stream {0}: {1} not sent: {2}", id, status, e.toString());
     } finally {
+      Trace.serverExchangeEnd(conn.server.trace, conn.connId, exchangeId, w.committedStatus, received, w.written,
+          conn.open());
       conn.streamDone(this, false);
     }
   }
@@ -362,7 +391,9 @@ final class Http2Stream {
     int buffered;
     int status;
     boolean onWire;
-    private long written;
+    /** The final status whose HEADERS went out (traced as committed), 0 before. */
+    int committedStatus;
+    long written;
     private long declared = -1;
     private OutputStream bodyStream;
 
@@ -458,6 +489,7 @@ final class Http2Stream {
         conn.writeHeaders(Http2Stream.this, fields(status, length >= 0 || !bodyAllowed(status) ? length : written),
             noBody, noBody);
         onWire = true;
+        traceCommitted();
         if (!noBody) {
           conn.writeData(Http2Stream.this, buffer, 0, buffered, true, true);
         }
@@ -477,10 +509,16 @@ final class Http2Stream {
       }
       onWire = true;
       conn.writeHeaders(Http2Stream.this, fields(status, declaredLength()), false, false);
+      traceCommitted();
       if (buffered > 0) {
         conn.writeData(Http2Stream.this, buffer, 0, buffered, false, false);
         buffered = 0;
       }
+    }
+
+    private void traceCommitted() {
+      committedStatus = status;
+      Trace.responseCommitted(conn.server.trace, exchangeId, status);
     }
 
     private long declaredLength() {

@@ -24,7 +24,9 @@ import javax.net.ssl.SSLServerSocket;
  * An HTTP/1.1 server, like Go's {@code http.Server}: one thread per connection (a virtual thread
  * on JDK 21+), keep-alive and pipelining, chunked bodies both ways, {@code Expect: 100-continue},
  * strict parsing (a malformed request gets a precise 4xx/5xx and a closed connection; the handler
- * never sees it), Go's timeouts, graceful shutdown.
+ * never sees it), Go's timeouts, graceful shutdown. HTTP/2 too: over TLS when the client picks
+ * {@code h2} by ALPN ({@link Builder#http2}, on by default as in Go), in cleartext with prior
+ * knowledge when {@link Builder#h2c} is set; each stream runs the same {@link Handler}.
  *
  * <p>Timeouts follow Go: zero means none, which is the default and leaves the server open to
  * slow clients ("slowloris"); set at least {@code readHeaderTimeout} in production.
@@ -46,6 +48,7 @@ public final class Server implements AutoCloseable {
   final SSLContext sslContext;
   final ServerTrace trace;
   final boolean h2c;
+  final boolean http2;
 
   private final Set<ServerConn> connections = ConcurrentHashMap.newKeySet();
   private final AtomicInteger active = new AtomicInteger();
@@ -69,6 +72,7 @@ public final class Server implements AutoCloseable {
     this.sslContext = b.sslContext;
     this.trace = b.trace;
     this.h2c = b.h2c;
+    this.http2 = b.http2;
     Trace.serverCreated(this, readHeaderTimeoutNanos, readTimeoutNanos, writeTimeoutNanos, idleTimeoutNanos,
         maxHeaderBytes);
   }
@@ -91,6 +95,7 @@ public final class Server implements AutoCloseable {
     b.sslContext = sslContext;
     b.trace = trace;
     b.h2c = h2c;
+    b.http2 = http2;
     return b;
   }
 
@@ -289,7 +294,8 @@ public final class Server implements AutoCloseable {
     if (sslContext != null) {
       SSLServerSocket ssl = (SSLServerSocket) sslContext.getServerSocketFactory().createServerSocket();
       SSLParameters params = ssl.getSSLParameters();
-      params.setApplicationProtocols(new String[] {"http/1.1"});
+      // RFC 9113 section 3.2: h2 first, so a client offering both gets HTTP/2 (the server's order wins in JSSE).
+      params.setApplicationProtocols(http2 ? new String[] {"h2", "http/1.1"} : new String[] {"http/1.1"});
       ssl.setSSLParameters(params);
       socket = ssl;
     } else {
@@ -353,6 +359,7 @@ public final class Server implements AutoCloseable {
     private SSLContext sslContext;
     private ServerTrace trace;
     private boolean h2c;
+    private boolean http2 = true;
 
     private Builder() {}
 
@@ -420,7 +427,10 @@ public final class Server implements AutoCloseable {
       return this;
     }
 
-    /** Serve HTTPS with this context (ALPN offers http/1.1). Null (default) serves plain HTTP. */
+    /**
+     * Serve HTTPS with this context (ALPN offers h2 and http/1.1, or http/1.1 alone with
+     * {@code http2(false)}). Null (default) serves plain HTTP.
+     */
     public Builder tls(SSLContext context) {
       this.sslContext = context;
       return this;
@@ -440,6 +450,17 @@ public final class Server implements AutoCloseable {
      */
     public Builder h2c(boolean enabled) {
       this.h2c = enabled;
+      return this;
+    }
+
+    /**
+     * Serve HTTP/2 over TLS to clients that pick {@code h2} by ALPN (RFC 9113 section 3.2); clients
+     * that offer only {@code http/1.1}, or no ALPN, get HTTP/1.1 on the same port. Default true,
+     * as in Go (its {@code Protocols.SetHTTP2}); false offers {@code http/1.1} alone. No effect
+     * without {@link #tls}; cleartext HTTP/2 is {@link #h2c}.
+     */
+    public Builder http2(boolean enabled) {
+      this.http2 = enabled;
       return this;
     }
 

@@ -75,8 +75,12 @@ final class ServerConn implements Runnable {
       }
       reader = new HttpReader(in, new byte[RESTING_READ_BUFFER]);
       out = new ServerOutputStream(socket.getOutputStream());
+      if (socket instanceof SSLSocket && "h2".equals(((SSLSocket) socket).getApplicationProtocol())) {
+        reason = serveHttp2(true);
+        return;
+      }
       if (server.h2c && !(socket instanceof SSLSocket)) {
-        String h2Reason = serveHttp2IfPreface();
+        String h2Reason = serveHttp2(false);
         if (h2Reason != null) {
           reason = h2Reason;
           return;
@@ -144,11 +148,13 @@ final class ServerConn implements Runnable {
   }
 
   /**
-   * h2c with prior knowledge (RFC 9113 section 3.3): reads the client preface within
-   * readHeaderTimeout and serves HTTP/2 until the connection ends, returning why. Returns null
-   * when the first bytes are not the preface; they are handed back to the HTTP/1.1 reader.
+   * HTTP/2: h2 picked by ALPN ({@code negotiated}, section 3.2) or h2c with prior knowledge
+   * (section 3.3). Reads the client preface within readHeaderTimeout and serves HTTP/2 until the
+   * connection ends, returning why. Without the preface: after ALPN chose h2 that is a broken
+   * client ("badPreface", closed as Go does); on h2c the bytes are an HTTP/1.1 request, handed
+   * back to its reader, and null is returned.
    */
-  private String serveHttp2IfPreface() throws IOException {
+  private String serveHttp2(boolean negotiated) throws IOException {
     byte[] preface = new byte[Http2.CLIENT_PREFACE.length];
     long t = server.readHeaderTimeoutNanos;
     in.setDeadline(t == 0 ? Deadline.NONE : new Deadline(System.nanoTime() + t, "readHeaderTimeout", t),
@@ -160,6 +166,9 @@ final class ServerConn implements Runnable {
       return "readHeaderTimeout";
     }
     if (n < preface.length) {
+      if (negotiated) {
+        return "badPreface";
+      }
       reader.unread(preface, 0, n);
       return null;
     }

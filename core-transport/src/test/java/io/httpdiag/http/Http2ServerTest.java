@@ -381,7 +381,12 @@ class Http2ServerTest {
     final HpackDecoder decoder = new HpackDecoder(4096);
 
     H2Client(int port) throws IOException {
-      socket = new Socket("127.0.0.1", port);
+      this(new Socket("127.0.0.1", port));
+    }
+
+    /** Over a connected {@code socket} (e.g. one made with a small receive buffer). */
+    H2Client(Socket socket) throws IOException {
+      this.socket = socket;
       socket.setSoTimeout(20_000);
       w = new FrameWriter(new BufferedOutputStream(socket.getOutputStream()));
       r = new FrameReader(new BufferedInputStream(socket.getInputStream()), 1 << 20, false);

@@ -27,13 +27,18 @@ final class ServeCommand {
         if (flag.equals("--help")) {
           System.out.println(String.join("\n",
               "usage: serve [--host H] [--port N] [--read-header-timeout D] [--read-timeout D] [--write-timeout D]",
-              "             [--idle-timeout D] [--max-header-bytes N] [--tls] [--h2c]",
+              "             [--idle-timeout D] [--max-header-bytes N] [--tls] [--no-http2] [--h2c]",
+              "--tls: HTTPS with a self-signed certificate; ALPN offers h2 and http/1.1 (--no-http2: http/1.1 only)",
               "--h2c: also serve HTTP/2 in cleartext to clients with prior knowledge (curl --http2-prior-knowledge)",
               "durations: 500ms, 5s, 1m; 0 means no timeout (the default, like Go)"));
           return 0;
         }
         if (flag.equals("--tls")) {
           tls = true;
+          continue;
+        }
+        if (flag.equals("--no-http2")) {
+          b.http2(false);
           continue;
         }
         if (flag.equals("--h2c")) {

@@ -37,6 +37,7 @@ public final class FrameReader {
   private final byte[] header = new byte[Http2.FRAME_HEADER_LENGTH];
   private final byte[] scratch = new byte[8];
   private int maxFrameSize = Http2.DEFAULT_MAX_FRAME_SIZE;
+  private Runnable fieldBlockContinues; // may be null
 
   /**
    * @param maxFieldBlockBytes largest encoded field block accepted, across CONTINUATION frames
@@ -61,6 +62,15 @@ public final class FrameReader {
       throw new IllegalArgumentException("maxFrameSize out of range: " + size);
     }
     this.maxFrameSize = size;
+  }
+
+  /**
+   * Called (on the reading thread) when a HEADERS or PUSH_PROMISE frame without END_HEADERS was
+   * read, before waiting for its CONTINUATION frames: a server arms its header deadline here, since
+   * a field block left open blocks every other frame (section 6.10). Null for none.
+   */
+  public void onFieldBlockContinues(Runnable callback) {
+    this.fieldBlockContinues = callback;
   }
 
   /**
@@ -242,6 +252,9 @@ public final class FrameReader {
     byte[] block = Arrays.copyOfRange(payload, pos, pos + len);
     int size = len;
     int empty = 0;
+    if ((flags & Frame.FLAG_END_HEADERS) == 0 && fieldBlockContinues != null) {
+      fieldBlockContinues.run();
+    }
     while ((flags & Frame.FLAG_END_HEADERS) == 0) {
       if (!readHeader(false)) {
         throw new EOFException("connection ended inside the field block of stream " + streamId);
