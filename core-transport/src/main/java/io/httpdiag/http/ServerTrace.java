@@ -33,11 +33,15 @@ public interface ServerTrace {
 
   default void connClosed(long connectionId, String reason) {}
 
-  /** HTTP/2: a request's HEADERS opened {@code streamId}; {@code activeStreams} includes it. */
-  default void streamOpened(long connectionId, long exchangeId, int streamId, int activeStreams) {}
+  /**
+   * HTTP/2: a request's HEADERS opened {@code streamId}; {@code activeStreams} includes it. (Named
+   * apart from {@link ClientTrace}'s stream methods so that one class can implement both listeners:
+   * their parameters have the same types in a different order.)
+   */
+  default void streamAccepted(long connectionId, long exchangeId, int streamId, int activeStreams) {}
 
   /** HTTP/2: a stream was reset with {@code errorCode}; {@code sent} true when the server reset it. */
-  default void streamReset(long connectionId, long exchangeId, int streamId, String errorCode, boolean sent) {}
+  default void acceptedStreamReset(long connectionId, long exchangeId, int streamId, String errorCode, boolean sent) {}
 
   /** HTTP/2: a GOAWAY was sent ({@code sent} true) or received on the connection. */
   default void goAway(long connectionId, int lastStreamId, String errorCode, boolean sent) {}

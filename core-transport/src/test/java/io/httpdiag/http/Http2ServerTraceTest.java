@@ -139,7 +139,7 @@ class Http2ServerTraceTest {
     }
 
     @Override
-    public void streamOpened(long connectionId, long exchangeId, int streamId, int activeStreams) {
+    public void streamAccepted(long connectionId, long exchangeId, int streamId, int activeStreams) {
       add(exchangeId, "streamOpened stream=" + streamId + " active=" + activeStreams);
     }
 
@@ -177,7 +177,7 @@ class Http2ServerTraceTest {
     }
 
     @Override
-    public void streamReset(long connectionId, long exchangeId, int streamId, String errorCode, boolean sent) {
+    public void acceptedStreamReset(long connectionId, long exchangeId, int streamId, String errorCode, boolean sent) {
       String step = "streamReset stream=" + streamId + " " + errorCode + " sent=" + sent;
       if (exchangeId == 0) {
         synchronized (this) {

@@ -279,7 +279,7 @@ public final class Trace {
   /** A request's HEADERS opened {@code streamId}; called before serverRequestHeadersRead. */
   public static void serverStreamOpened(Object trace, long connectionId, long exchangeId, int streamId,
       int activeStreams) {
-    if (trace != null) ((ServerTrace) trace).streamOpened(connectionId, exchangeId, streamId, activeStreams);
+    if (trace != null) ((ServerTrace) trace).streamAccepted(connectionId, exchangeId, streamId, activeStreams);
   }
 
   /**
@@ -289,7 +289,7 @@ public final class Trace {
    */
   public static void serverStreamReset(Object trace, long connectionId, long exchangeId, int streamId,
       String errorCode, boolean sent) {
-    if (trace != null) ((ServerTrace) trace).streamReset(connectionId, exchangeId, streamId, errorCode, sent);
+    if (trace != null) ((ServerTrace) trace).acceptedStreamReset(connectionId, exchangeId, streamId, errorCode, sent);
   }
 
   /** A GOAWAY on a server connection, sent by the server ({@code sent} true) or received. */
