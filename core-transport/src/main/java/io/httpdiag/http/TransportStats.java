@@ -12,8 +12,18 @@ import java.util.Map;
  *     was full), "undrained" (the body was closed before its end), "connectionClose" (either side
  *     asked, or the body ran to the close), "error", "idleTimeout", "keepAlivesDisabled",
  *     "transportClosed", "canceled", "timeout", "unsolicitedResponse"
+ * @param h2Dials dials that became HTTP/2 connections (ALPN "h2", or h2c), a subset of {@code dials}
+ * @param h2Conns HTTP/2 connections open now (counted as in use in {@code hosts})
+ * @param activeStreams HTTP/2 streams held now across those connections: a stream is held from
+ *     its request until its body is read to the end or closed (a body never closed holds one)
  */
-public record TransportStats(Map<String, Host> hosts, long dials, long reuses, Map<String, Long> discarded) {
+public record TransportStats(Map<String, Host> hosts, long dials, long reuses, Map<String, Long> discarded,
+    long h2Dials, int h2Conns, int activeStreams) {
+  /** A snapshot without HTTP/2 connections. */
+  public TransportStats(Map<String, Host> hosts, long dials, long reuses, Map<String, Long> discarded) {
+    this(hosts, dials, reuses, discarded, 0, 0, 0);
+  }
+
   /** Total idle connections across hosts. */
   public int idle() {
     int n = 0;
