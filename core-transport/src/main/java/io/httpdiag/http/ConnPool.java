@@ -217,7 +217,33 @@ final class ConnPool {
     Trace.putIdleConn(trace, exchangeId, cc.id, result);
     if (closeReason != null) {
       cc.close(closeReason);
+    } else if (t.idleConnTimeout > 0) {
+      scheduleH2IdleCheck(cc);
     }
+  }
+
+  /**
+   * IdleConnTimeout on HTTP/2: a connection with no stream for that long is closed (Go's
+   * {@code http2.Transport.IdleConnTimeout}). Checked on the shared timer, closed off it.
+   */
+  private void scheduleH2IdleCheck(Http2ClientConn cc) {
+    Threads.timer().schedule(() -> Threads.start("httpdiag-h2-idle", () -> h2IdleCheck(cc)), t.idleConnTimeout,
+        java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  private void h2IdleCheck(Http2ClientConn cc) {
+    lock.lock();
+    try {
+      HostPool hp = hosts.get(cc.key);
+      if (cc.reservedStreams != 0 || System.nanoTime() - cc.idleSinceNanos < t.idleConnTimeout || !hp.h2.remove(cc)) {
+        return; // busy again, or idle since later (that release scheduled its own check), or gone
+      }
+      hp.conns--;
+      discards[DiscardReason.IDLE_TIMEOUT.ordinal()]++;
+    } finally {
+      lock.unlock();
+    }
+    cc.close(DiscardReason.IDLE_TIMEOUT.text());
   }
 
   /** After a GOAWAY: a connection with no stream left closes now; waiters look again. */
@@ -498,9 +524,14 @@ final class ConnPool {
     try {
       Map<String, TransportStats.Host> h = new LinkedHashMap<>();
       for (HostPool hp : hosts.values()) {
-        int inUse = hp.conns - hp.idle.size();
+        int idle = hp.idle.size();
+        for (Http2ClientConn cc : hp.h2) {
+          if (cc.reservedStreams == 0) {
+            idle++; // an HTTP/2 connection with no stream is idle; with one or more, in use
+          }
+        }
         if (hp.conns > 0 || hp.waiting > 0) {
-          h.put(hp.key, new TransportStats.Host(hp.idle.size(), inUse, hp.waiting));
+          h.put(hp.key, new TransportStats.Host(idle, hp.conns - idle, hp.waiting));
         }
       }
       Map<String, Long> d = new LinkedHashMap<>();

@@ -25,7 +25,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -72,8 +71,6 @@ final class Http2ClientConn {
   private int nextStreamId = 1; // guarded by writeLock
 
   final ReentrantLock lock = new ReentrantLock();
-  /** Signalled on every change a waiting stream may care about: headers, data, windows, resets, close. */
-  final Condition changed = lock.newCondition();
   private final Map<Integer, Http2ClientStream> streams = new HashMap<>(); // guarded by lock
   private int connSendWindow = Http2.DEFAULT_INITIAL_WINDOW_SIZE; // guarded by lock
   private int peerInitialWindow = Http2.DEFAULT_INITIAL_WINDOW_SIZE; // guarded by lock
@@ -239,7 +236,7 @@ final class Http2ClientConn {
         streams.remove(s.id);
       }
       unread = s.discardBuffered();
-      changed.signalAll();
+      s.changed.signalAll();
     } finally {
       lock.unlock();
     }
@@ -365,7 +362,7 @@ final class Http2ClientConn {
       }
       open = new ArrayList<>(streams.values());
       streams.clear();
-      changed.signalAll();
+      // each stream is woken by its fail() below
     } finally {
       lock.unlock();
     }
@@ -449,10 +446,10 @@ final class Http2ClientConn {
           overflow = true;
         } else {
           s.recvWindow -= n;
+          s.changed.signal(); // one reader per stream
           if (!s.offer(d)) {
             s = null; // no longer wanted: give the window back below
           }
-          changed.signalAll();
         }
       }
     } finally {
@@ -495,7 +492,7 @@ final class Http2ClientConn {
             break;
         }
       }
-      changed.signalAll();
+      signalAllLocked(); // windows and limits changed
     } finally {
       lock.unlock();
     }
@@ -532,10 +529,13 @@ final class Http2ClientConn {
             overflowed = s;
           } else {
             s.sendWindow += u.increment();
+            s.changed.signal();
           }
         }
       }
-      changed.signalAll();
+      if (u.streamId() == 0) {
+        signalAllLocked(); // every stream may send again
+      }
     } finally {
       lock.unlock();
     }
@@ -563,7 +563,7 @@ final class Http2ClientConn {
       for (Http2ClientStream s : unprocessed) {
         streams.remove(s.id);
       }
-      changed.signalAll();
+      // the unprocessed streams are woken by their fail() below
     } finally {
       lock.unlock();
     }
@@ -597,12 +597,18 @@ final class Http2ClientConn {
     }
   }
 
+  /** Wakes every stream's waiter (caller holds lock): a connection-wide window or limit changed. */
+  private void signalAllLocked() {
+    for (Http2ClientStream s : streams.values()) {
+      s.changed.signal();
+    }
+  }
+
   private Http2ClientStream remove(int streamId) {
     lock.lock();
     try {
       Http2ClientStream s = streams.remove(streamId);
-      changed.signalAll();
-      return s;
+      return s; // resetByServer wakes it
     } finally {
       lock.unlock();
     }

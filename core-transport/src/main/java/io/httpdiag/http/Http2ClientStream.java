@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.locks.Condition;
 
 /**
  * One exchange on an {@link Http2ClientConn}: writes the request as HEADERS and DATA (within the
@@ -36,6 +37,12 @@ final class Http2ClientStream extends InputStream {
 
   private final Exchange x;
   final Http2ClientConn cc;
+  /**
+   * Signalled (under cc.lock) on whatever this stream's one waiting thread may care about: its
+   * headers, DATA, window, reset, failure, cancellation. One condition per stream, so a frame
+   * wakes only its own stream's thread, not every stream's.
+   */
+  final Condition changed;
   int id; // set once by openStream, under cc.writeLock and cc.lock
   int sendWindow; // guarded by cc.lock
   int recvWindow = Http2ClientConn.STREAM_WINDOW; // guarded by cc.lock
@@ -65,6 +72,7 @@ final class Http2ClientStream extends InputStream {
   Http2ClientStream(Exchange x, Http2ClientConn cc) {
     this.x = x;
     this.cc = cc;
+    this.changed = cc.lock.newCondition();
   }
 
   /** Thrown when a stream was refused or lies above a GOAWAY's last id: the server did not process it. */
@@ -363,7 +371,7 @@ final class Http2ClientStream extends InputStream {
     cc.lock.lock();
     try {
       canceled = true;
-      cc.changed.signalAll();
+      changed.signalAll();
     } finally {
       cc.lock.unlock();
     }
@@ -425,14 +433,14 @@ final class Http2ClientStream extends InputStream {
     }
     try {
       if (!d.isSet()) {
-        cc.changed.await();
+        changed.await();
         return;
       }
       long left = d.remainingNanos();
       if (left <= 0) {
         throw d.expired(what + " on stream " + id + " of " + cc);
       }
-      cc.changed.awaitNanos(left);
+      changed.awaitNanos(left);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted " + what);
@@ -477,7 +485,7 @@ final class Http2ClientStream extends InputStream {
           return "trailers without END_STREAM";
         }
         remoteEnded = true;
-        cc.changed.signalAll();
+        changed.signalAll();
         return null;
       }
       String value = fields.isEmpty() || !fields.get(0).name().equals(":status") ? null : fields.get(0).value();
@@ -496,7 +504,7 @@ final class Http2ClientStream extends InputStream {
       status = st;
       responseFields = fields;
       remoteEnded = endStream;
-      cc.changed.signalAll();
+      changed.signalAll();
       return null;
     } finally {
       cc.lock.unlock();
@@ -512,13 +520,13 @@ final class Http2ClientStream extends InputStream {
         // Section 8.1: the response is complete and the server wants no more of the request. Not
         // a failure of the exchange, so not traced as a reset.
         stopWriting = true;
-        cc.changed.signalAll();
+        changed.signalAll();
         return;
       } else if (error == null) {
         error = refused ? new NotProcessed("http2: stream " + id + " refused by the server (REFUSED_STREAM)")
             : new IOException("http2: stream " + id + " reset by the server (" + code + ")");
       }
-      cc.changed.signalAll();
+      changed.signalAll();
     } finally {
       cc.lock.unlock();
     }
@@ -536,7 +544,7 @@ final class Http2ClientStream extends InputStream {
       if (e instanceof NotProcessed) {
         resetDone = true; // nothing to reset: the server ignores it
       }
-      cc.changed.signalAll();
+      changed.signalAll();
     } finally {
       cc.lock.unlock();
     }

@@ -5,7 +5,8 @@ import java.util.Map;
 /**
  * A snapshot of a {@link Transport}'s connection pool, taken under the pool lock. Immutable.
  *
- * @param hosts per pool key ("http://host:port"): idle, in-use (including dialing) and waiting
+ * @param hosts per pool key ("http://host:port"): idle, in-use (including dialing) and waiting; an
+ *     HTTP/2 connection counts as in use while it carries a stream, idle otherwise
  * @param dials connections dialed since the transport was built (successful or not)
  * @param reuses exchanges that got an already-used connection
  * @param discarded connections closed, by {@link DiscardReason#text()}: "poolFull" (the idle pool
@@ -13,7 +14,7 @@ import java.util.Map;
  *     asked, or the body ran to the close), "error", "idleTimeout", "keepAlivesDisabled",
  *     "transportClosed", "canceled", "timeout", "unsolicitedResponse"
  * @param h2Dials dials that became HTTP/2 connections (ALPN "h2", or h2c), a subset of {@code dials}
- * @param h2Conns HTTP/2 connections open now (counted as in use in {@code hosts})
+ * @param h2Conns HTTP/2 connections open now
  * @param activeStreams HTTP/2 streams held now across those connections: a stream is held from
  *     its request until its body is read to the end or closed (a body never closed holds one)
  */

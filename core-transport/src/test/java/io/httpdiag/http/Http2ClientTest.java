@@ -201,6 +201,17 @@ class Http2ClientTest {
   }
 
   @Test
+  void anIdleConnectionClosesAfterIdleConnTimeout() throws Exception {
+    Client c = start((w, r) -> w.write("ok"), Transport.builder().idleConnTimeout(Duration.ofMillis(300)));
+    assertEquals("ok", text(c.get(server.url("/"))));
+    assertEquals(1, transport.stats().h2Conns());
+    Await.until(WAIT, () -> transport.stats().h2Conns() == 0, () -> "still open: " + transport.stats());
+    assertEquals(1, transport.stats().discarded(TransportStats.DiscardReason.IDLE_TIMEOUT));
+    assertEquals("ok", text(c.get(server.url("/"))));
+    assertEquals(2, transport.stats().dials());
+  }
+
+  @Test
   void responseHeaderTimeoutResetsTheStreamNotTheConnection() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     Client c = start((w, r) -> {
