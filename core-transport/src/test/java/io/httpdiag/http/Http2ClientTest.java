@@ -90,6 +90,13 @@ class Http2ClientTest {
         "gotFirstResponseByte", "gotResponseHeaders", "bodyEnd", "putIdleConn"), rec.names());
     assertTrue(rec.details().contains("gotConn reused=true wasIdle=true n=2"), rec.details().toString());
     assertTrue(rec.details().contains("streamOpened stream=3 active=1"), rec.details().toString());
+    // A client's listener and a request's both see the HTTP/2 steps.
+    TraceRecorder clientRec = new TraceRecorder();
+    rec.clear();
+    Client traced = c.newBuilder().trace(clientRec).build();
+    traced.send(Request.builder("GET", server.url("/c")).trace(rec).build()).close();
+    assertTrue(clientRec.details().contains("streamOpened stream=5 active=1"), clientRec.details().toString());
+    assertEquals(clientRec.details(), rec.details());
   }
 
   @Test
