@@ -8,6 +8,7 @@ import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,7 @@ final class ConnPool {
   private int idleCount; // guarded by lock
   private long dials; // guarded by lock
   private long reuses; // guarded by lock
+  private long h2Dials; // guarded by lock: dials that became HTTP/2 connections
   private final long[] discards = new long[DiscardReason.values().length]; // guarded by lock; by ordinal
   private boolean closed; // guarded by lock
   private boolean janitorRunning; // guarded by lock
@@ -37,9 +39,107 @@ final class ConnPool {
     this.t = t;
   }
 
-  /** Returns an idle connection or dials one, waiting under {@code maxConnsPerHost}. */
-  PersistConn getConn(Exchange x) throws IOException {
+  /**
+   * An HTTP/2 connection to {@code x}'s host with a free stream slot (reserved for {@code x}), or
+   * null when {@code x} should go through {@link #getConn}: no HTTP/2 connection has room and
+   * {@code x} is to dial (marked {@code h2Dialer}), or the host speaks HTTP/1.1 only. While another
+   * exchange's dial may bring an HTTP/2 connection, waits for it: concurrent first requests share
+   * one dial, as Go's HTTP/2 connection pool does.
+   */
+  Http2ClientConn getH2Conn(Exchange x) throws IOException {
     Trace.getConn(x.trace, x.id, x.endpoint.hostPort());
+    x.h2Attempted = true;
+    HostPool hp = hostPool(x.endpoint.key());
+    List<Http2ClientConn> stale = null;
+    Http2ClientConn picked = null;
+    boolean wasIdle = false;
+    long idleNanos = 0;
+    long now = 0;
+    int n = 0;
+    lock.lock();
+    try {
+      while (picked == null) {
+        if (closed) {
+          throw new IOException("transport closed");
+        }
+        if (x.aborted()) {
+          throw x.canceledException("waiting for a connection", null);
+        }
+        now = System.nanoTime();
+        for (Iterator<Http2ClientConn> it = hp.h2.iterator(); it.hasNext(); ) {
+          Http2ClientConn cc = it.next();
+          boolean expired = cc.reservedStreams == 0 && t.idleConnTimeout > 0 && now - cc.idleSinceNanos >= t.idleConnTimeout;
+          if (cc.reservedStreams == 0 && (expired || !cc.isOpen())) {
+            it.remove();
+            hp.conns--;
+            if (expired) {
+              discards[DiscardReason.IDLE_TIMEOUT.ordinal()]++;
+            }
+            stale = stale == null ? new ArrayList<>(2) : stale;
+            stale.add(cc);
+            continue;
+          }
+          if (cc.canTakeNewRequest() && cc.reservedStreams < cc.peerMaxConcurrentStreams) {
+            wasIdle = cc.reservedStreams == 0;
+            idleNanos = wasIdle ? now - cc.idleSinceNanos : 0;
+            cc.reservedStreams++;
+            n = ++cc.requests;
+            reuses++;
+            picked = cc;
+            break;
+          }
+        }
+        if (picked == null) {
+          if (hp.http1Only) {
+            return null;
+          }
+          if (!hp.h2Dialing) {
+            hp.h2Dialing = true;
+            x.h2Dialer = true;
+            return null;
+          }
+          awaitConnLocked(x, hp);
+        }
+      }
+    } finally {
+      lock.unlock();
+      if (stale != null) {
+        for (Http2ClientConn cc : stale) {
+          cc.close(DiscardReason.IDLE_TIMEOUT.text());
+        }
+      }
+    }
+    Trace.gotConn(x.trace, x.id, picked.id, true, wasIdle, idleNanos, now - picked.createdNanos, n);
+    return picked;
+  }
+
+  /**
+   * Returns an idle connection or dials one, waiting under {@code maxConnsPerHost}. A dial that
+   * ends in HTTP/2 (ALPN "h2", or h2c) comes back with {@link PersistConn#h2} set: that
+   * connection is now the pool's HTTP/2 connection, with a stream slot reserved for {@code x}.
+   */
+  PersistConn getConn(Exchange x) throws IOException {
+    try {
+      return getConn0(x);
+    } finally {
+      if (x.h2Dialer) {
+        x.h2Dialer = false;
+        lock.lock();
+        try {
+          HostPool hp = hosts.get(x.endpoint.key());
+          hp.h2Dialing = false;
+          hp.available.signalAll();
+        } finally {
+          lock.unlock();
+        }
+      }
+    }
+  }
+
+  private PersistConn getConn0(Exchange x) throws IOException {
+    if (!x.h2Attempted) {
+      Trace.getConn(x.trace, x.id, x.endpoint.hostPort());
+    }
     HostPool hp = hostPool(x.endpoint.key());
     PersistConn pc;
     while ((pc = idleOrDialSlot(x, hp)) != null) {
@@ -61,8 +161,147 @@ final class ConnPool {
       throw e;
     }
     pc.requests = 1;
+    if (t.speaksH2(pc)) {
+      Http2ClientConn cc;
+      try {
+        cc = new Http2ClientConn(t, pc);
+      } catch (IOException | RuntimeException e) {
+        pc.close();
+        releaseSlot(hp);
+        throw e;
+      }
+      lock.lock();
+      try {
+        cc.reservedStreams = 1;
+        cc.requests = 1;
+        hp.h2.add(cc);
+        h2Dials++;
+      } finally {
+        lock.unlock();
+      }
+      pc.h2 = cc;
+    } else if (x.h2Dialer && x.endpoint.https()) {
+      lock.lock();
+      try {
+        hp.http1Only = true; // ALPN chose http/1.1: later requests need not wait for an h2 dial
+      } finally {
+        lock.unlock();
+      }
+    }
     Trace.gotConn(x.trace, x.id, pc.id, false, false, 0, System.nanoTime() - pc.createdNanos, 1);
     return pc;
+  }
+
+  /**
+   * An HTTP/2 stream ended (its body read or closed, or its exchange failed): frees its slot.
+   * {@code result} is traced as putIdleConn's: "ok" when the connection goes on. A connection
+   * that is going away, or whose transport closed, closes with its last stream.
+   */
+  void h2StreamDone(Http2ClientConn cc, ClientTrace trace, long exchangeId, String result) {
+    String closeReason = null;
+    lock.lock();
+    try {
+      cc.reservedStreams--;
+      if (cc.reservedStreams == 0) {
+        cc.idleSinceNanos = System.nanoTime();
+      }
+      HostPool hp = hosts.get(cc.key);
+      if (cc.reservedStreams == 0 && (closed || !cc.canTakeNewRequest()) && hp.h2.remove(cc)) {
+        hp.conns--;
+        closeReason = closed ? DiscardReason.TRANSPORT_CLOSED.text() : "goAway";
+      }
+      hp.available.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    Trace.putIdleConn(trace, exchangeId, cc.id, result);
+    if (closeReason != null) {
+      cc.close(closeReason);
+    } else if (t.idleConnTimeout > 0) {
+      scheduleH2IdleCheck(cc);
+    }
+  }
+
+  /**
+   * IdleConnTimeout on HTTP/2: a connection with no stream for that long is closed (Go's
+   * {@code http2.Transport.IdleConnTimeout}). Checked on the shared timer, closed off it.
+   */
+  private void scheduleH2IdleCheck(Http2ClientConn cc) {
+    Threads.timer().schedule(() -> Threads.start("httpdiag-h2-idle", () -> h2IdleCheck(cc)), t.idleConnTimeout,
+        java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  private void h2IdleCheck(Http2ClientConn cc) {
+    lock.lock();
+    try {
+      HostPool hp = hosts.get(cc.key);
+      if (cc.reservedStreams != 0 || System.nanoTime() - cc.idleSinceNanos < t.idleConnTimeout || !hp.h2.remove(cc)) {
+        return; // busy again, or idle since later (that release scheduled its own check), or gone
+      }
+      hp.conns--;
+      discards[DiscardReason.IDLE_TIMEOUT.ordinal()]++;
+    } finally {
+      lock.unlock();
+    }
+    cc.close(DiscardReason.IDLE_TIMEOUT.text());
+  }
+
+  /** After a GOAWAY: a connection with no stream left closes now; waiters look again. */
+  void h2GoAway(Http2ClientConn cc) {
+    boolean closeIt = false;
+    lock.lock();
+    try {
+      HostPool hp = hosts.get(cc.key);
+      if (cc.reservedStreams == 0 && hp.h2.remove(cc)) {
+        hp.conns--;
+        closeIt = true;
+      }
+      hp.available.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (closeIt) {
+      cc.close("goAway");
+    }
+  }
+
+  /** The server's SETTINGS may have changed how many streams fit: waiters look again. */
+  void h2CapacityChanged(Http2ClientConn cc) {
+    lock.lock();
+    try {
+      hosts.get(cc.key).available.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** An HTTP/2 connection's reading thread ended: the connection is gone. */
+  void h2ConnClosed(Http2ClientConn cc, String reason) {
+    lock.lock();
+    try {
+      HostPool hp = hosts.get(cc.key);
+      if (hp.h2.remove(cc)) {
+        hp.conns--;
+      }
+      hp.available.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    Trace.clientConnClosed(cc.id, reason);
+  }
+
+  /** Removes HTTP/2 connections with no stream (caller holds the lock); the caller closes them. */
+  private void takeUnusedH2Locked(List<Http2ClientConn> out) {
+    for (HostPool hp : hosts.values()) {
+      for (Iterator<Http2ClientConn> it = hp.h2.iterator(); it.hasNext(); ) {
+        Http2ClientConn cc = it.next();
+        if (cc.reservedStreams == 0) {
+          it.remove();
+          hp.conns--;
+          out.add(cc);
+        }
+      }
+    }
   }
 
   private HostPool hostPool(String key) {
@@ -240,18 +479,24 @@ final class ConnPool {
   /** Closes idle connections; in-use ones are unaffected. Not counted as discards (Go's CloseIdleConnections). */
   void closeIdle() {
     List<PersistConn> toClose = new ArrayList<>();
+    List<Http2ClientConn> h2 = new ArrayList<>();
     lock.lock();
     try {
       closeIdleLocked(toClose);
+      takeUnusedH2Locked(h2);
     } finally {
       lock.unlock();
     }
     closeAll(toClose, DiscardReason.CLOSE_IDLE);
+    for (Http2ClientConn cc : h2) {
+      cc.close(DiscardReason.CLOSE_IDLE.text());
+    }
   }
 
   /** Closes idle connections and refuses new ones; returns false when already closed. */
   boolean close() {
     List<PersistConn> toClose = new ArrayList<>();
+    List<Http2ClientConn> h2 = new ArrayList<>();
     lock.lock();
     try {
       if (closed) {
@@ -259,6 +504,7 @@ final class ConnPool {
       }
       closed = true;
       closeIdleLocked(toClose);
+      takeUnusedH2Locked(h2); // the others close with their last stream
       for (HostPool hp : hosts.values()) {
         hp.available.signalAll();
       }
@@ -267,6 +513,9 @@ final class ConnPool {
       lock.unlock();
     }
     closeAll(toClose, DiscardReason.TRANSPORT_CLOSED);
+    for (Http2ClientConn cc : h2) {
+      cc.close(DiscardReason.TRANSPORT_CLOSED.text());
+    }
     return true;
   }
 
@@ -275,9 +524,14 @@ final class ConnPool {
     try {
       Map<String, TransportStats.Host> h = new LinkedHashMap<>();
       for (HostPool hp : hosts.values()) {
-        int inUse = hp.conns - hp.idle.size();
+        int idle = hp.idle.size();
+        for (Http2ClientConn cc : hp.h2) {
+          if (cc.reservedStreams == 0) {
+            idle++; // an HTTP/2 connection with no stream is idle; with one or more, in use
+          }
+        }
         if (hp.conns > 0 || hp.waiting > 0) {
-          h.put(hp.key, new TransportStats.Host(hp.idle.size(), inUse, hp.waiting));
+          h.put(hp.key, new TransportStats.Host(idle, hp.conns - idle, hp.waiting));
         }
       }
       Map<String, Long> d = new LinkedHashMap<>();
@@ -286,7 +540,15 @@ final class ConnPool {
           d.put(r.text(), discards[r.ordinal()]);
         }
       }
-      return new TransportStats(Map.copyOf(h), dials, reuses, Map.copyOf(d));
+      int h2Conns = 0;
+      int activeStreams = 0;
+      for (HostPool hp : hosts.values()) {
+        for (Http2ClientConn cc : hp.h2) {
+          h2Conns++;
+          activeStreams += cc.reservedStreams;
+        }
+      }
+      return new TransportStats(Map.copyOf(h), dials, reuses, Map.copyOf(d), h2Dials, h2Conns, activeStreams);
     } finally {
       lock.unlock();
     }
@@ -388,6 +650,9 @@ final class ConnPool {
     final String key;
     final Condition available;
     final ArrayDeque<PersistConn> idle = new ArrayDeque<>(); // oldest first
+    final List<Http2ClientConn> h2 = new ArrayList<>(2); // open HTTP/2 connections, counted in conns
+    boolean h2Dialing; // an exchange is dialing what may become an HTTP/2 connection
+    boolean http1Only; // https: ALPN chose http/1.1, so nobody waits for an h2 dial
     int conns; // open or dialing, idle included: what maxConnsPerHost limits
     int waiting;
 

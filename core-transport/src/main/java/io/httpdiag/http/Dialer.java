@@ -18,7 +18,7 @@ import javax.net.ssl.SSLSocket;
 /**
  * Dials a new connection for an exchange: DNS, TCP connect (each address in turn, TCP_NODELAY and
  * keep-alive on), then for https the TLS handshake with SNI, hostname verification and ALPN
- * "http/1.1". Each step is a tracepoint and has its own timeout, capped by the exchange deadline.
+ * ("h2" then "http/1.1", or "http/1.1" alone without forceAttemptHttp2). Each step is a tracepoint and has its own timeout, capped by the exchange deadline.
  * Stateless; runs on the exchange's thread.
  */
 final class Dialer {
@@ -84,7 +84,8 @@ final class Dialer {
       if (!isIpLiteral(x.endpoint.host())) {
         p.setServerNames(List.of(new SNIHostName(x.endpoint.host())));
       }
-      p.setApplicationProtocols(new String[] {"http/1.1"});
+      // Go's ForceAttemptHTTP2: offer h2 first; the server's choice decides the connection's protocol.
+      p.setApplicationProtocols(t.forceAttemptHttp2 ? new String[] {"h2", "http/1.1"} : new String[] {"http/1.1"});
       ss.setSSLParameters(p);
       ss.setSoTimeout(timeoutMillis(t.tlsHandshakeTimeout, x.deadline));
       ss.startHandshake();

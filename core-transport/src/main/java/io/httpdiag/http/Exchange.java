@@ -24,11 +24,14 @@ final class Exchange {
   final long id;
   private final RequestWriter writer;
   private PersistConn conn; // guarded by this
+  private Http2ClientStream h2stream; // guarded by this
+  boolean h2Attempted; // the pool was asked for an HTTP/2 connection first (getConn already traced)
+  boolean h2Dialer; // this exchange dials for the host's next HTTP/2 connection; others wait for it
   private Socket dialing; // guarded by this
   private boolean aborted; // guarded by this
   private boolean finished; // guarded by this
   private boolean gotFirstByte;
-  private String phase = "getting a connection";
+  String phase = "getting a connection"; // what the exchange is doing, for messages
   private final Runnable onCancel = this::abort;
 
   Exchange(Transport t, Call call, Endpoint endpoint) {
@@ -49,7 +52,15 @@ final class Exchange {
     call.cancelOn().onCancel(onCancel);
     PersistConn pc = null;
     try {
-      pc = t.pool.getConn(this);
+      Http2ClientConn h2 = t.mayUseH2(endpoint) ? t.pool.getH2Conn(this) : null;
+      if (h2 == null) {
+        PersistConn dialed = t.pool.getConn(this);
+        h2 = dialed.h2; // the dial ended in HTTP/2: the socket is that connection's, not ours to discard
+        pc = h2 == null ? dialed : null;
+      }
+      if (h2 != null) {
+        return runH2(h2); // handles its own failures
+      }
       synchronized (this) {
         conn = pc;
         dialing = null;
@@ -75,6 +86,48 @@ final class Exchange {
         t.pool.discard(pc, canceled ? DiscardReason.CANCELED
             : failure instanceof HttpTimeoutException ? DiscardReason.TIMEOUT : DiscardReason.ERROR, trace, id);
       }
+      finish();
+      Trace.exchangeFailed(trace, id, failure);
+      if (retry) {
+        return null;
+      }
+      if (failure instanceof IOException) {
+        throw (IOException) failure;
+      }
+      throw (RuntimeException) failure;
+    }
+  }
+
+  /**
+   * The exchange as one stream of an HTTP/2 connection (its slot already reserved). A failure
+   * resets the stream, not the connection; a stream the server did not process (refused, or above
+   * a GOAWAY's last stream id) is retried on a new exchange when the body can be sent again.
+   */
+  private Response runH2(Http2ClientConn cc) throws IOException {
+    Http2ClientStream s = new Http2ClientStream(this, cc);
+    try {
+      synchronized (this) {
+        h2stream = s;
+        dialing = null;
+        if (aborted) {
+          throw canceledException(phase, null);
+        }
+      }
+      phase = "writing the request";
+      return s.roundTrip();
+    } catch (IOException | RuntimeException e) {
+      boolean canceled = aborted();
+      Exception failure = canceled && !(e instanceof HttpTimeoutException) && !(e instanceof RequestCanceledException)
+          ? canceledException(phase, e) : e;
+      if (failure instanceof HttpTimeoutException) {
+        Trace.timeout(trace, id, ((HttpTimeoutException) failure).kind());
+      }
+      if (canceled) {
+        Trace.canceled(trace, id, phase);
+      }
+      boolean retry = failure instanceof Http2ClientStream.NotProcessed && !canceled
+          && (req.bodyBytes() != null || req.contentLength() == 0);
+      s.abandon();
       finish();
       Trace.exchangeFailed(trace, id, failure);
       if (retry) {
@@ -225,6 +278,7 @@ final class Exchange {
   void abort() {
     PersistConn c;
     Socket s;
+    Http2ClientStream stream;
     synchronized (this) {
       if (aborted || finished) {
         return;
@@ -232,6 +286,10 @@ final class Exchange {
       aborted = true;
       c = conn;
       s = dialing;
+      stream = h2stream;
+    }
+    if (stream != null) {
+      stream.cancel(); // HTTP/2: the stream is reset, the connection stays
     }
     if (c != null) {
       c.close();
@@ -255,6 +313,7 @@ final class Exchange {
     synchronized (this) {
       finished = true;
       conn = null;
+      h2stream = null;
       dialing = null;
       wasAborted = aborted;
     }

@@ -22,6 +22,8 @@ final class PersistConn {
   /** Write buffer for the request head (and a small body); reused across exchanges. */
   byte[] wbuf = new byte[512];
   int requests; // exchanges served, including the current one
+  /** Set when the dial ended in HTTP/2: the socket belongs to that connection, never to the idle pool. */
+  Http2ClientConn h2;
   long idleSinceNanos; // guarded by the transport lock while idle
   private final DeadlineInputStream in;
 

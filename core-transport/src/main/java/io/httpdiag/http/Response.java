@@ -12,6 +12,11 @@ import java.io.InputStream;
  * buffered: draining an unknown remainder could block forever, so Go does not and neither do we.
  * A body never closed holds its connection ({@code Transport.stats()} shows it in use).
  *
+ * <p>Over HTTP/2 the body is one stream of a shared connection: reading to the end frees the
+ * stream's slot; closing before the end resets the stream (RST_STREAM CANCEL) and the connection
+ * goes on; a body never closed holds its stream slot and its flow-control window
+ * ({@code Transport.stats().activeStreams()}).
+ *
  * <p>Status and headers are immutable after return; the body belongs to one reading thread.
  */
 public final class Response implements AutoCloseable {
@@ -44,7 +49,7 @@ public final class Response implements AutoCloseable {
     return reason;
   }
 
-  /** "HTTP/1.1" or "HTTP/1.0". */
+  /** "HTTP/1.1" or "HTTP/1.0", or "HTTP/2.0" for an exchange on an HTTP/2 connection (one stream). */
   public String protocol() {
     return protocol;
   }

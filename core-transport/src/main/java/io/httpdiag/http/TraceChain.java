@@ -47,4 +47,10 @@ final class TraceChain implements ClientTrace {
   @Override public void putIdleConn(long x, long c, String result) { a.putIdleConn(x, c, result); b.putIdleConn(x, c, result); }
   @Override public void canceled(long x, String where) { a.canceled(x, where); b.canceled(x, where); }
   @Override public void timeout(long x, String kind) { a.timeout(x, kind); b.timeout(x, kind); }
+  @Override public void streamOpened(long x, long c, int s, int active) {
+    a.streamOpened(x, c, s, active); b.streamOpened(x, c, s, active);
+  }
+  @Override public void streamReset(long x, long c, int s, String code, boolean sent) {
+    a.streamReset(x, c, s, code, sent); b.streamReset(x, c, s, code, sent);
+  }
 }

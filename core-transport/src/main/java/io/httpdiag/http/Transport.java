@@ -6,8 +6,11 @@ import java.time.Duration;
 import javax.net.ssl.SSLContext;
 
 /**
- * Makes HTTP/1.1 exchanges and keeps idle connections for reuse, like Go's {@code http.Transport}.
- * Connections are pooled by (scheme, host, port). Build one with {@link #builder()} and share it:
+ * Makes HTTP/1.1 and HTTP/2 exchanges and keeps connections for reuse, like Go's
+ * {@code http.Transport}. Connections are pooled by (scheme, host, port). On https the transport
+ * offers h2 by ALPN ({@link Builder#forceAttemptHttp2}); on http it speaks h2c when asked
+ * ({@link Builder#h2c}). An HTTP/2 connection carries many exchanges at once, one stream each, up
+ * to the server's SETTINGS_MAX_CONCURRENT_STREAMS; past it a new connection is dialed, as Go does. Build one with {@link #builder()} and share it:
  * a transport per request defeats the pool (Go folklore's first leak).
  *
  * <p>A connection goes back to the idle pool when its response body is read to the end; closing a
@@ -32,6 +35,10 @@ public final class Transport implements AutoCloseable {
   final int maxResponseHeaderBytes;
   final boolean disableKeepAlives;
   final SSLContext sslContext;
+  final boolean forceAttemptHttp2;
+  final boolean h2c;
+  final long readIdleTimeout;
+  final long pingTimeout;
 
   final ConnPool pool = new ConnPool(this);
 
@@ -48,6 +55,10 @@ public final class Transport implements AutoCloseable {
     this.maxResponseHeaderBytes = b.maxResponseHeaderBytes == 0 ? 10 << 20 : b.maxResponseHeaderBytes;
     this.disableKeepAlives = b.disableKeepAlives;
     this.sslContext = b.sslContext;
+    this.forceAttemptHttp2 = b.forceAttemptHttp2;
+    this.h2c = b.h2c;
+    this.readIdleTimeout = b.readIdleTimeout.toNanos();
+    this.pingTimeout = b.pingTimeout.isZero() ? Duration.ofSeconds(15).toNanos() : b.pingTimeout.toNanos();
     Trace.transportCreated(this, dialTimeout, tlsHandshakeTimeout, responseHeaderTimeout, idleConnTimeout, maxIdleConns,
         maxIdleConnsPerHost, maxConnsPerHost, disableKeepAlives);
   }
@@ -108,6 +119,19 @@ public final class Transport implements AutoCloseable {
 
   // ---------------------------------------------------------------- exchange
 
+  /** Whether exchanges to {@code endpoint} may go over HTTP/2: h2 by ALPN on https, h2c on http. */
+  boolean mayUseH2(Endpoint endpoint) {
+    return endpoint.https() ? forceAttemptHttp2 : h2c;
+  }
+
+  /** Whether a freshly dialed connection speaks HTTP/2: ALPN chose "h2", or h2c prior knowledge. */
+  boolean speaksH2(PersistConn pc) {
+    if (pc.socket instanceof javax.net.ssl.SSLSocket) {
+      return forceAttemptHttp2 && "h2".equals(((javax.net.ssl.SSLSocket) pc.socket).getApplicationProtocol());
+    }
+    return h2c;
+  }
+
   /**
    * One logical request: retried on a fresh exchange when a reused connection fails before any
    * response byte and the request may be replayed (Go's {@code shouldRetryRequest}).
@@ -142,6 +166,10 @@ public final class Transport implements AutoCloseable {
     private int maxResponseHeaderBytes;
     private boolean disableKeepAlives;
     private SSLContext sslContext;
+    private boolean forceAttemptHttp2 = true;
+    private boolean h2c;
+    private Duration readIdleTimeout = Duration.ZERO;
+    private Duration pingTimeout = Duration.ofSeconds(15);
 
     private Builder() {}
 
@@ -223,6 +251,44 @@ public final class Transport implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Go's {@code ForceAttemptHTTP2}: on https, offer "h2" and then "http/1.1" by ALPN and speak
+     * whichever the server picks. Default true. False offers http/1.1 only.
+     */
+    public Builder forceAttemptHttp2(boolean attempt) {
+      this.forceAttemptHttp2 = attempt;
+      return this;
+    }
+
+    /**
+     * HTTP/2 over cleartext with prior knowledge (RFC 9113 section 3.3) for http:// URLs: the
+     * connection starts with the HTTP/2 preface, so the server must speak h2c (an HTTP/1.1-only
+     * server fails the exchange). Default false: http:// is HTTP/1.1. The Upgrade dance is not done.
+     */
+    public Builder h2c(boolean enabled) {
+      this.h2c = enabled;
+      return this;
+    }
+
+    /**
+     * Go's {@code ReadIdleTimeout}: on an HTTP/2 connection that received no frame for this long,
+     * send a PING as a health check; without its ACK within {@link #pingTimeout} the connection
+     * is closed and its streams fail. Default zero: no health check.
+     */
+    public Builder readIdleTimeout(Duration d) {
+      this.readIdleTimeout = nonNegative("readIdleTimeout", d);
+      return this;
+    }
+
+    /**
+     * Go's {@code PingTimeout}: how long the health-check PING (see {@link #readIdleTimeout}) may
+     * wait for its ACK before the connection is closed. Default 15s. Zero means the default.
+     */
+    public Builder pingTimeout(Duration d) {
+      this.pingTimeout = nonNegative("pingTimeout", d);
+      return this;
+    }
+
     public Transport build() {
       return new Transport(this);
     }
@@ -240,6 +306,10 @@ public final class Transport implements AutoCloseable {
       b.maxResponseHeaderBytes = maxResponseHeaderBytes;
       b.disableKeepAlives = disableKeepAlives;
       b.sslContext = sslContext;
+      b.forceAttemptHttp2 = forceAttemptHttp2;
+      b.h2c = h2c;
+      b.readIdleTimeout = readIdleTimeout;
+      b.pingTimeout = pingTimeout;
       return b;
     }
 

@@ -5,15 +5,26 @@ import java.util.Map;
 /**
  * A snapshot of a {@link Transport}'s connection pool, taken under the pool lock. Immutable.
  *
- * @param hosts per pool key ("http://host:port"): idle, in-use (including dialing) and waiting
+ * @param hosts per pool key ("http://host:port"): idle, in-use (including dialing) and waiting; an
+ *     HTTP/2 connection counts as in use while it carries a stream, idle otherwise
  * @param dials connections dialed since the transport was built (successful or not)
  * @param reuses exchanges that got an already-used connection
  * @param discarded connections closed, by {@link DiscardReason#text()}: "poolFull" (the idle pool
  *     was full), "undrained" (the body was closed before its end), "connectionClose" (either side
  *     asked, or the body ran to the close), "error", "idleTimeout", "keepAlivesDisabled",
  *     "transportClosed", "canceled", "timeout", "unsolicitedResponse"
+ * @param h2Dials dials that became HTTP/2 connections (ALPN "h2", or h2c), a subset of {@code dials}
+ * @param h2Conns HTTP/2 connections open now
+ * @param activeStreams HTTP/2 streams held now across those connections: a stream is held from
+ *     its request until its body is read to the end or closed (a body never closed holds one)
  */
-public record TransportStats(Map<String, Host> hosts, long dials, long reuses, Map<String, Long> discarded) {
+public record TransportStats(Map<String, Host> hosts, long dials, long reuses, Map<String, Long> discarded,
+    long h2Dials, int h2Conns, int activeStreams) {
+  /** A snapshot without HTTP/2 connections. */
+  public TransportStats(Map<String, Host> hosts, long dials, long reuses, Map<String, Long> discarded) {
+    this(hosts, dials, reuses, discarded, 0, 0, 0);
+  }
+
   /** Total idle connections across hosts. */
   public int idle() {
     int n = 0;

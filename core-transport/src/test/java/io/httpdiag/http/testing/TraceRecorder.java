@@ -53,4 +53,10 @@ public final class TraceRecorder implements ClientTrace {
   @Override public void putIdleConn(long x, long c, String result) { add("putIdleConn", result); }
   @Override public void canceled(long x, String where) { add("canceled", where); }
   @Override public void timeout(long x, String kind) { add("timeout", kind); }
+  @Override public void streamOpened(long x, long c, int streamId, int active) {
+    add("streamOpened", "stream=" + streamId + " active=" + active);
+  }
+  @Override public void streamReset(long x, long c, int streamId, String code, boolean sent) {
+    add("streamReset", code + (sent ? " sent" : " received"));
+  }
 }
