@@ -359,9 +359,11 @@ public final class Events {
     sink.step(x, Step.BODY_END, x.bodyEndAt);
     if (x.putIdleResult != null) {
       end(x);
-    } else {
+    } else if (x.streamId == 0) {
       pool.awaitPutIdle(connectionId != 0 ? connectionId : x.connectionId, exchangeId);
     }
+    // An HTTP/2 stream waits for its own putIdleConn: the next stream's gotConn on the multiplexed
+    // connection says nothing about this one (ending it there would lose how its connection fared).
   }
 
   public static void putIdleConn(long exchangeId, long connectionId, String result) {
@@ -441,7 +443,8 @@ public final class Events {
     if (!enabled) return;
     long waiting = pool.closed(connectionId, reason);
     if (waiting != 0) finish(waiting);
-    sink.connection(connectionId, false, "connClosed", "reason", reason);
+    sink.connection(connectionId, false, "connClosed", Http2Events.closeKeyValues(connectionId, reason));
+    Http2Events.closed(connectionId);
   }
 
   // ---------------------------------------------------------------- helpers
