@@ -218,7 +218,8 @@ final class JfrReporter {
     c.endNow();
     if (!c.shouldCommit()) return;
     fill(c, x);
-    c.protocol = x.connectionId == 0 ? null : PROTOCOL_H1;
+    // No stream seen: HTTP/1.1, unless ALPN chose h2 (the JDK HttpClient's and OkHttp's h2 open no core stream).
+    c.protocol = x.connectionId == 0 ? null : "h2".equals(x.alpn) ? PROTOCOL_H2 : PROTOCOL_H1;
     c.commit();
   }
 

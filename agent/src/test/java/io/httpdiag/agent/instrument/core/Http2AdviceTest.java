@@ -128,6 +128,7 @@ class Http2AdviceTest {
         + c501.getInt("streams") + " peak=" + c501.getInt("peakStreams") + " goAway=" + c501.getString("goAwayCode")
         + " sent=" + c501.getBoolean("goAwaySent"));
     assertTrue(c501.getDuration().toNanos() >= 0 && "h2.test:80".equals(c501.getString("host")), c501::toString);
+    assertFalse(c501.hasField("ended"), "the event's bookkeeping is not recorded");
     RecordedEvent c502 = only(events, ConnectionEvent.NAME, "connectionId", 502);
     assertEquals("HTTP/1.1 streams=0 goAway=null", c502.getString("protocol") + " streams=" + c502.getInt("streams")
         + " goAway=" + c502.getString("goAwayCode"));
@@ -227,6 +228,19 @@ class Http2AdviceTest {
     assertTrue(f.title().endsWith("97.6 KiB unread; stream 1 reset CANCEL, and connection c531 closed too: error)"),
         f::text);
     assertTrue(f.fix().contains("over HTTP/2 closing early resets only the stream"), f::text);
+  }
+
+  @Test
+  void aStreamWhosePutIdleConnNeverComesEndsWhenItsConnectionCloses() throws Exception {
+    long id = 7801;
+    dial(id, 560, "http://gone.test:80/x");
+    call("clientStreamOpened", null, id, 560L, 1, 1);
+    requestAndHeaders(id, 200, 3);
+    call("bodyEnd", null, id, 560L, 3L, 3L, true, "eof");
+    assertTrue(Events.tracked(id), "waits for its putIdleConn");
+    call("clientConnClosed", 560L, "peerClosed");
+    assertFalse(Events.tracked(id), "ended with its connection");
+    awaitLog(l -> l.startsWith("httpdiag #7801 GET http://gone.test:80/x status=200"));
   }
 
   @Test
