@@ -47,7 +47,9 @@ final class ClientCreationDetector implements Detectors.Detector {
         ? "each has its own connection pool and a SelectorManager thread (" + selectorThreads() + " alive now)"
         : library == HttpLibrary.OKHTTP ? "each has its own connection pool and dispatcher threads, so no connection is "
             + "ever reused"
-        : "each has its own connection pool, so no connection is ever reused";
+        : "each has its own connection pool, so no connection is ever reused"
+            + (library == HttpLibrary.CORE ? ": a connection and TLS handshake per request, even over HTTP/2 where one"
+                + " connection would carry them all" : "");
     Findings.report(new Finding(Finding.Kind.CLIENT_PER_REQUEST, null,
         "a new " + what + " is built again and again at one call site: " + recent + " within "
             + Format.duration(span) + "; " + cost,

@@ -86,6 +86,10 @@ final class Fixes {
   }
 
   static String of(Finding.Kind kind, ExchangeState x) {
+    if (Http2Fixes.applies(x)) {
+      String h2 = Http2Fixes.of(kind);
+      if (h2 != null) return h2;
+    }
     return of(kind, HttpLibrary.of(x.id));
   }
 }

@@ -12,7 +12,8 @@ import jdk.jfr.Timespan;
 @Name(ConnectionEvent.NAME)
 @Label("HTTP Connection")
 @Category({"HTTP Diagnostics", "Client"})
-@Description("A new client connection: TCP connect and TLS handshake")
+@Description("A new client connection: TCP connect and TLS handshake. Committed once the first request went out on it;"
+    + " an HTTP/2 connection's when it closes, with the streams it served")
 @StackTrace(false)
 public final class ConnectionEvent extends Event {
   public static final String NAME = "httpdiag.Connection";
@@ -30,4 +31,24 @@ public final class ConnectionEvent extends Event {
   @Label("TLS Handshake") @Description("TLS handshake." + JfrReporter.NOT_HAPPENED_TLS)
   @Timespan(Timespan.NANOSECONDS) public long tlsDuration;
   @Label("Error") public String error;
+  @Label("Protocol") @Description("HTTP/1.1, or HTTP/2.0 when the connection carried streams; null when the dial failed")
+  public String protocol;
+  @Label("Streams") @Description("HTTP/2: streams the connection served, committed when it closed; 0 for HTTP/1.1")
+  public int streams;
+  @Label("Peak Streams") @Description("HTTP/2: the most streams open on it at once; 0 for HTTP/1.1")
+  public int peakStreams;
+  @Label("GOAWAY Code") @Description("HTTP/2: the error code of its GOAWAY (NO_ERROR when graceful), null when none")
+  public String goAwayCode;
+  @Label("GOAWAY Sent") @Description("HTTP/2: this client sent the GOAWAY (false: the server did, or none)")
+  public boolean goAwaySent;
+
+  /** Set once {@link #end} ran: the duration stays the dial and handshake however late the commit. */
+  private transient boolean ended;
+
+  /** {@link #end}, once. */
+  void endNow() {
+    if (ended) return;
+    ended = true;
+    end();
+  }
 }

@@ -54,4 +54,7 @@ public final class ExchangeEvent extends Event {
   @Label("Outcome") @Description("pooled, or why the connection was not pooled, or failed/canceled/timeout")
   public String outcome;
   @Label("Error") public String error;
+  @Label("Protocol") @Description("HTTP/1.1 or HTTP/2.0") public String protocol;
+  @Label("Stream Id") @Description("The HTTP/2 stream of the exchange; 0 for HTTP/1.1, and for HTTP/2 on clients whose"
+      + " stream ids are not observed (the JDK HttpClient)") public int streamId;
 }

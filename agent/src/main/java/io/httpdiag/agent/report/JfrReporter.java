@@ -4,6 +4,8 @@ import io.httpdiag.agent.runtime.Events;
 import io.httpdiag.agent.runtime.ExchangeState;
 import io.httpdiag.agent.runtime.Finding;
 import io.httpdiag.agent.runtime.Findings;
+import io.httpdiag.agent.runtime.Http2Connections;
+import io.httpdiag.agent.runtime.Http2Events;
 import io.httpdiag.agent.runtime.Ids;
 import io.httpdiag.agent.runtime.PoolStats;
 import io.httpdiag.agent.runtime.Step;
@@ -21,6 +23,7 @@ import jdk.jfr.FlightRecorderListener;
  */
 final class JfrReporter {
   private static final long UNSEEN = 0;
+  static final String PROTOCOL_H1 = "HTTP/1.1", PROTOCOL_H2 = "HTTP/2.0";
   /**
    * A phase that did not happen, in every {@code @Timespan} field: the JDK's own convention (e.g.
    * {@code jdk.GCConfiguration}'s pause target), shown as "N/A" by {@code jfr print} on 17 and 25,
@@ -104,8 +107,51 @@ final class JfrReporter {
         x.connectionEvent = c;
       }
     } else if (step == Step.GOT_CONN && !x.reused) {
-      commitConnection(x);
+      // The event's duration is the dial and handshake; whether the connection speaks HTTP/2 is
+      // known only when (if) the exchange opens a stream on it (h2c prior knowledge has no ALPN).
+      Object o = x.connectionEvent;
+      if (o instanceof ConnectionEvent) ((ConnectionEvent) o).endNow();
+    } else if (step == Step.STREAM_OPENED) {
+      handOverHttp2Connection(x);
+    } else if (step == Step.WROTE_REQUEST || step == Step.GOT_FIRST_RESPONSE_BYTE) {
+      commitConnection(x); // the request went out without a stream: HTTP/1.1 (no-op when already done)
     }
+  }
+
+  /**
+   * The exchange that dialed opened a stream: its connection is HTTP/2 and its event is committed
+   * when the connection closes, with the streams it served ({@link #connectionClosed}).
+   */
+  private static void handOverHttp2Connection(ExchangeState x) {
+    Object o = x.connectionEvent;
+    if (!(o instanceof ConnectionEvent)) return;
+    x.connectionEvent = null;
+    ConnectionEvent c = (ConnectionEvent) o;
+    c.endNow();
+    fill(c, x);
+    c.protocol = PROTOCOL_H2;
+    Http2Connections.Conn conn = Http2Events.connections().get(x.connectionId);
+    if (conn == null) { // not tracked (table full): commit what is known now
+      if (c.shouldCommit()) c.commit();
+      return;
+    }
+    conn.connectionEvent = c;
+  }
+
+  /** A client connection closed: an HTTP/2 one's event is committed now, with its streams and GOAWAY. */
+  void connectionClosed(long connectionId) {
+    Http2Connections.Conn conn = Http2Events.connections().get(connectionId);
+    if (conn == null) return;
+    Object o = conn.connectionEvent;
+    conn.connectionEvent = null;
+    if (!(o instanceof ConnectionEvent)) return;
+    ConnectionEvent c = (ConnectionEvent) o;
+    if (!c.shouldCommit()) return;
+    c.streams = conn.streams();
+    c.peakStreams = conn.peakActive();
+    c.goAwayCode = conn.goAwayCode();
+    c.goAwaySent = conn.goAwaySent();
+    c.commit();
   }
 
   void end(ExchangeState x) {
@@ -138,6 +184,8 @@ final class JfrReporter {
       e.responseBytes = Math.max(0, x.responseBytes);
       e.drained = x.drained;
       e.outcome = x.outcome();
+      e.protocol = x.protocol();
+      e.streamId = x.streamId;
       e.error = x.error;
       e.commit();
     } else if (o instanceof ServerExchangeEvent) {
@@ -155,6 +203,7 @@ final class JfrReporter {
       e.bytesOut = Math.max(0, x.bytesOut);
       e.connectionReused = x.reused;
       e.keepAlive = x.keepAlive;
+      e.streamId = x.streamId;
       e.error = x.error;
       e.commit();
     }
@@ -162,11 +211,19 @@ final class JfrReporter {
 
   private static void commitConnection(ExchangeState x) {
     Object o = x.connectionEvent;
+    if (o == null) return;
     x.connectionEvent = null;
     if (!(o instanceof ConnectionEvent)) return;
     ConnectionEvent c = (ConnectionEvent) o;
-    c.end();
+    c.endNow();
     if (!c.shouldCommit()) return;
+    fill(c, x);
+    // No stream seen: HTTP/1.1, unless ALPN chose h2 (the JDK HttpClient's and OkHttp's h2 open no core stream).
+    c.protocol = x.connectionId == 0 ? null : "h2".equals(x.alpn) ? PROTOCOL_H2 : PROTOCOL_H1;
+    c.commit();
+  }
+
+  private static void fill(ConnectionEvent c, ExchangeState x) {
     c.connectionId = Ids.local(x.connectionId);
     c.exchangeId = Ids.local(x.id);
     c.client = Ids.client(x.id);
@@ -177,8 +234,7 @@ final class JfrReporter {
     c.tlsCipherSuite = x.tlsCipherSuite;
     c.alpn = x.alpn;
     c.tlsDuration = span(x.tlsStartAt, x.tlsDoneAt);
-    c.error = x.error;
-    c.commit();
+    c.error = x.gotConnAt == 0 ? x.error : null; // once the connection served, a later error is the exchange's
   }
 
   private static void emitPoolStats() {

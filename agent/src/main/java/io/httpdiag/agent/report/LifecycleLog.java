@@ -82,6 +82,10 @@ final class LifecycleLog {
       case RETRY: l.kvIf("after", x.attemptKind); break;
       case RESPONSE_COMMITTED: l.num("status", x.status); break;
       case HANDLER_END: l.kvIf("error", x.error); break;
+      case STREAM_OPENED: l.num("stream", x.streamId).num("active", x.activeStreams).conn(x.connectionId); break;
+      case STREAM_RESET:
+        l.num("stream", x.streamId).kv("code", x.streamResetCode).bool("sent", x.streamResetSent);
+        break;
       case SERVER_EXCHANGE_END:
         l.num("status", x.status).num("in", x.bytesIn).num("out", x.bytesOut).bool("keepAlive", x.keepAlive);
         break;
@@ -126,7 +130,8 @@ final class LifecycleLog {
   }
 
   void connection(long connectionId, boolean server, String event, String... kv) {
-    boolean finding = event.equals("badRequest");
+    // An HTTP/2 connection ended with an error (GOAWAY PROTOCOL_ERROR, ENHANCE_YOUR_CALM...) is a problem too.
+    boolean finding = event.equals("badRequest") || (event.equals("goAway") && kv.length > 3 && !"NO_ERROR".equals(kv[3]));
     if (level == Config.LogLevel.OFF || (level != Config.LogLevel.FULL && !finding)) return;
     Line l = new Line(json).connection(connectionId, server).event(event, -1);
     for (int i = 0; i + 1 < kv.length; i += 2) {

@@ -93,6 +93,7 @@ public final class Reporter implements Sink {
 
   @Override
   public void connection(long connectionId, boolean server, String event, String... keyValues) {
+    if (jfr != null && !server && event.equals("connClosed")) jfr.connectionClosed(connectionId);
     LifecycleLog l = log;
     if (l != null) l.connection(connectionId, server, event, keyValues);
   }

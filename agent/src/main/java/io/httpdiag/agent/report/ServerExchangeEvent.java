@@ -31,4 +31,5 @@ public final class ServerExchangeEvent extends Event {
   @Label("Connection Reused") @Description("Not the first request on its connection") public boolean connectionReused;
   @Label("Keep-Alive") @Description("The connection serves more requests") public boolean keepAlive;
   @Label("Error") @Description("What the handler threw, if anything") public String error;
+  @Label("Stream Id") @Description("The HTTP/2 stream of the request; 0 for HTTP/1.1") public int streamId;
 }

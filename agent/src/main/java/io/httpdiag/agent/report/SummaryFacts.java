@@ -19,6 +19,7 @@ final class SummaryFacts {
   private final long total;
   private final long connectionId;
   private final boolean reused;
+  private final int streamId;
   // server
   private final long handler;
   private final long bytesIn;
@@ -56,6 +57,7 @@ final class SummaryFacts {
     total = x.endAt - x.startNanos;
     connectionId = x.connectionId;
     reused = x.reused;
+    streamId = x.streamId;
     handler = ExchangeState.between(x.handlerStartAt, x.handlerEndAt);
     bytesIn = x.bytesIn;
     bytesOut = x.bytesOut;
@@ -89,8 +91,9 @@ final class SummaryFacts {
     if (status != 0) l.num("status", status);
     l.ms("total", total);
     if (server) {
-      l.msIf("handler", handler).num("in", bytesIn).num("out", bytesOut).conn(connectionId).bool("reused", reused)
-          .bool("keepAlive", keepAlive);
+      l.msIf("handler", handler).num("in", bytesIn).num("out", bytesOut).conn(connectionId);
+      if (streamId != 0) l.num("stream", streamId);
+      l.bool("reused", reused).bool("keepAlive", keepAlive);
     } else {
       l.msIf("dns", dns).msIf("connect", connect).msIf("tls", tls).msIf("waitForConn", waitForConn)
           .msIf("firstByte", firstByte).msIf("body", body);
@@ -98,6 +101,7 @@ final class SummaryFacts {
         l.bool("reused", reused).bool("wasIdle", wasIdle);
         if (wasIdle) l.idle(idleNanos);
         l.conn(connectionId);
+        if (streamId != 0) l.num("stream", streamId); // HTTP/2: which of the connection's streams
       }
       if (redirects > 0) l.num("redirects", redirects);
       if (retries > 0) l.num("retries", retries);

@@ -359,9 +359,11 @@ public final class Events {
     sink.step(x, Step.BODY_END, x.bodyEndAt);
     if (x.putIdleResult != null) {
       end(x);
-    } else {
+    } else if (x.streamId == 0) {
       pool.awaitPutIdle(connectionId != 0 ? connectionId : x.connectionId, exchangeId);
     }
+    // An HTTP/2 stream waits for its own putIdleConn: the next stream's gotConn on the multiplexed
+    // connection says nothing about this one (ending it there would lose how its connection fared).
   }
 
   public static void putIdleConn(long exchangeId, long connectionId, String result) {
@@ -441,7 +443,9 @@ public final class Events {
     if (!enabled) return;
     long waiting = pool.closed(connectionId, reason);
     if (waiting != 0) finish(waiting);
-    sink.connection(connectionId, false, "connClosed", "reason", reason);
+    sink.connection(connectionId, false, "connClosed", Http2Events.closeKeyValues(connectionId, reason));
+    if (Http2Events.connections().get(connectionId) != null) endStreamsOf(connectionId);
+    Http2Events.closed(connectionId);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -456,6 +460,17 @@ public final class Events {
     long now = System.nanoTime();
     if (step == Step.WROTE_HEADERS) x.wroteHeadersAt = now;
     sink.step(x, step, now);
+  }
+
+  /**
+   * An HTTP/2 connection closed: its streams whose body ended but whose putIdleConn never came end
+   * now (the backstop HTTP/1.1 gets from the pool's awaiting exchange). Walks the table: rare, per
+   * h2 connection close.
+   */
+  private static void endStreamsOf(long connectionId) {
+    for (ExchangeState x : exchanges.values()) {
+      if (!x.server && x.connectionId == connectionId && x.streamId != 0 && x.bodyEnded) end(x);
+    }
   }
 
   /** Ends an exchange whose putIdleConn will not come. */

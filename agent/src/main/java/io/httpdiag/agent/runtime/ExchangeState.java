@@ -53,6 +53,14 @@ public final class ExchangeState {
   public int redirects, retries;
   public String attemptKind;
 
+  // HTTP/2 (client and server): the exchange's stream, 0 for HTTP/1.1 (and for libraries whose
+  // stream ids are not observed); the streams open on its connection when it opened, this one
+  // included; its RST_STREAM if any: the RFC 9113 error code name, and whether this side sent it.
+  public int streamId;
+  public int activeStreams;
+  public String streamResetCode;
+  public boolean streamResetSent;
+
   // server
   public String protocol;
   public int requestOnConn;
@@ -88,6 +96,15 @@ public final class ExchangeState {
     this.startNanos = startNanos;
     this.startMillis = System.currentTimeMillis();
   }
+
+  /** "HTTP/2.0" when the exchange ran on an HTTP/2 stream, else "HTTP/1.1" (server: as the request line said). */
+  public String protocol() {
+    if (server && protocol != null) return protocol;
+    // The JDK HttpClient's h2 streams end as "streamClosed" without an observed stream id.
+    return streamId != 0 || "streamClosed".equals(putIdleResult) ? H2 : H1;
+  }
+
+  static final String H1 = "HTTP/1.1", H2 = "HTTP/2.0";
 
   /** Nanoseconds between two timestamps, or -1 when either was not seen. */
   public static long between(long from, long to) {

@@ -31,6 +31,7 @@ public final class ServerEvents {
     long now = System.nanoTime();
     if (Events.exchanges.size() >= Events.maxExchanges) {
       Counters.droppedExchanges.incrementAndGet();
+      if (!Http2Events.pendingServerStreams.isEmpty()) Http2Events.pendingServerStreams.remove(exchangeId);
       return;
     }
     ExchangeState x = new ExchangeState(exchangeId, true, now);
@@ -41,10 +42,12 @@ public final class ServerEvents {
     x.requestOnConn = requestOnConn;
     x.reused = requestOnConn > 1;
     x.thread = Thread.currentThread(); // the connection's thread runs the handler
+    Http2Events.serverExchangeStarted(x);
     Events.exchanges.put(exchangeId, x);
     Counters.trackedExchanges.increment();
     Events.sink.start(x);
     Events.sink.step(x, Step.REQUEST_HEADERS_READ, now);
+    if (x.streamId != 0) Events.sink.step(x, Step.STREAM_OPENED, now);
   }
 
   public static void serverBadRequest(long connectionId, int status, String reason) {
@@ -99,6 +102,8 @@ public final class ServerEvents {
   }
 
   public static void serverConnClosed(long connectionId, String reason) {
-    if (Events.enabled) Events.sink.connection(connectionId, true, "connClosed", "reason", reason);
+    if (!Events.enabled) return;
+    Events.sink.connection(connectionId, true, "connClosed", Http2Events.closeKeyValues(connectionId, reason));
+    Http2Events.closed(connectionId);
   }
 }

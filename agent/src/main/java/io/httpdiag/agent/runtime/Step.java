@@ -33,7 +33,10 @@ public enum Step {
   RESPONSE_COMMITTED("responseCommitted"),
   HANDLER_END("handlerEnd"),
   REQUEST_CANCELED("requestCanceled"),
-  SERVER_EXCHANGE_END("serverExchangeEnd");
+  SERVER_EXCHANGE_END("serverExchangeEnd"),
+  // HTTP/2, client and server: the exchange's stream opened, and reset (see ExchangeState#streamId)
+  STREAM_OPENED("streamOpened"),
+  STREAM_RESET("streamReset");
 
   /** The name printed in the log. */
   public final String label;

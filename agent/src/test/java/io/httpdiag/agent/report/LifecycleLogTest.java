@@ -167,4 +167,14 @@ class LifecycleLogTest {
     appender.flushAll();
     assertArrayEquals((line + "\n").getBytes(StandardCharsets.UTF_8), written.toByteArray());
   }
+
+  @Test
+  void aGoAwayWithAnErrorCodePrintsAtTheFindingsLevelAndAGracefulOneOnlyInFull() {
+    LifecycleLog findings = log("log=findings");
+    findings.connection(5, false, "goAway", "lastStreamId", "3", "code", "NO_ERROR", "sent", "false", "streams", "4");
+    findings.connection(6, true, "goAway", "lastStreamId", "9", "code", "ENHANCE_YOUR_CALM", "sent", "true", "streams",
+        "200");
+    findings.connection(6, true, "connClosed", "reason", "goAway", "streams", "200");
+    assertEquals(List.of("httpdiag c6 server goAway lastStreamId=9 code=ENHANCE_YOUR_CALM sent=true streams=200"), lines());
+  }
 }

@@ -6,6 +6,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.httpdiag.agent.instrument.AgentBuilders;
 import io.httpdiag.agent.runtime.Events;
+import io.httpdiag.agent.runtime.Http2Events;
 import io.httpdiag.agent.runtime.ServerEvents;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -35,13 +36,7 @@ public final class CoreTransportInstrumentation {
   /** Public tracepoints that deliberately have no advice, with the reason. */
   public static final Map<String, String> NOT_OBSERVED = Map.of(
       "transportClosed", "no detector or reporter uses it yet: a closed Transport's connections close and are reported"
-          + " one by one (clientConnClosed)",
-      "clientStreamOpened", "HTTP/2 (issue 17): declared ahead of the client that fires it and of its advice",
-      "clientStreamReset", "HTTP/2 (issue 17): declared ahead of the client that fires it and of its advice",
-      "clientGoAway", "HTTP/2 (issue 17): declared ahead of the client that fires it and of its advice",
-      "serverStreamOpened", "HTTP/2 (issue 17): declared ahead of its advice",
-      "serverStreamReset", "HTTP/2 (issue 17): declared ahead of its advice",
-      "serverGoAway", "HTTP/2 (issue 17): declared ahead of its advice");
+          + " one by one (clientConnClosed)");
 
   private CoreTransportInstrumentation() {}
 
@@ -295,6 +290,32 @@ public final class CoreTransportInstrumentation {
     }
   }
 
+  public static final class ClientStreamOpened {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.Argument(0) Object trace, @Advice.Argument(1) long exchangeId,
+        @Advice.Argument(2) long connectionId, @Advice.Argument(3) int streamId,
+        @Advice.Argument(4) int activeStreams) {
+      Http2Events.clientStreamOpened(exchangeId, connectionId, streamId, activeStreams);
+    }
+  }
+
+  public static final class ClientStreamReset {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.Argument(0) Object trace, @Advice.Argument(1) long exchangeId,
+        @Advice.Argument(2) long connectionId, @Advice.Argument(3) int streamId,
+        @Advice.Argument(4) String errorCode, @Advice.Argument(5) boolean sent) {
+      Http2Events.clientStreamReset(exchangeId, connectionId, streamId, errorCode, sent);
+    }
+  }
+
+  public static final class ClientGoAway {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.Argument(0) long connectionId, @Advice.Argument(1) int lastStreamId,
+        @Advice.Argument(2) String errorCode, @Advice.Argument(3) boolean sent) {
+      Http2Events.clientGoAway(connectionId, lastStreamId, errorCode, sent);
+    }
+  }
+
   public static final class ServerConnAccepted {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(@Advice.Argument(0) Object trace, @Advice.Argument(1) long connectionId,
@@ -381,6 +402,33 @@ public final class CoreTransportInstrumentation {
     public static void enter(@Advice.Argument(0) Object trace, @Advice.Argument(1) long connectionId,
         @Advice.Argument(2) String reason) {
       ServerEvents.serverConnClosed(connectionId, reason);
+    }
+  }
+
+  public static final class ServerStreamOpened {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.Argument(0) Object trace, @Advice.Argument(1) long connectionId,
+        @Advice.Argument(2) long exchangeId, @Advice.Argument(3) int streamId,
+        @Advice.Argument(4) int activeStreams) {
+      Http2Events.serverStreamOpened(connectionId, exchangeId, streamId, activeStreams);
+    }
+  }
+
+  public static final class ServerStreamReset {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.Argument(0) Object trace, @Advice.Argument(1) long connectionId,
+        @Advice.Argument(2) long exchangeId, @Advice.Argument(3) int streamId,
+        @Advice.Argument(4) String errorCode, @Advice.Argument(5) boolean sent) {
+      Http2Events.serverStreamReset(connectionId, exchangeId, streamId, errorCode, sent);
+    }
+  }
+
+  public static final class ServerGoAway {
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(@Advice.Argument(0) Object trace, @Advice.Argument(1) long connectionId,
+        @Advice.Argument(2) int lastStreamId, @Advice.Argument(3) String errorCode,
+        @Advice.Argument(4) boolean sent) {
+      Http2Events.serverGoAway(connectionId, lastStreamId, errorCode, sent);
     }
   }
 }
