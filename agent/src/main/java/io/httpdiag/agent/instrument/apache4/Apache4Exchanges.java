@@ -77,12 +77,25 @@ public final class Apache4Exchanges {
     }
   }
 
-  /** MainClientExec.execute entered: the first attempt, or a redirect's or retry's next one. */
+  /**
+   * MainClientExec.execute entered: counts the attempt; true when it is not the exchange's first (a
+   * redirect's or a retry's), then the advice reports it with {@link #attempt}.
+   */
+  public static boolean nextAttempt() {
+    try {
+      Xch x = current.get().xch;
+      return x != null && ++x.attempts > 1;
+    } catch (Throwable t) {
+      Counters.failure(t);
+      return false;
+    }
+  }
+
+  /** A redirect's or retry's attempt (after {@link #nextAttempt} returned true) to {@code target} + {@code uri}. */
   public static void attempt(String target, String uri) {
     try {
       Xch x = current.get().xch;
-      if (x == null) return;
-      if (++x.attempts > 1) Events.attempt(x.id, x.lastFailed ? "retry" : "redirect", url(target, uri));
+      if (x != null) Events.attempt(x.id, x.lastFailed ? "retry" : "redirect", url(target, uri));
     } catch (Throwable t) {
       Counters.failure(t);
     }

@@ -16,6 +16,7 @@ import org.apache.http.HttpEntityEnclosingRequest;
 import org.apache.http.HttpHost;
 import org.apache.http.HttpRequest;
 import org.apache.http.HttpResponse;
+import org.apache.http.RequestLine;
 import org.apache.http.client.config.RequestConfig;
 import org.apache.http.client.methods.CloseableHttpResponse;
 import org.apache.http.client.methods.Configurable;
@@ -100,8 +101,9 @@ public final class Apache4Instrumentation {
         SocketConfig sc = ((PoolingHttpClientConnectionManager) cm).getDefaultSocketConfig(); // null: SocketConfig.DEFAULT
         socket = sc == null ? 0 : sc.getSoTimeout();
       }
-      return Apache4Exchanges.start(request.getRequestLine().getMethod(), target == null ? null : target.toURI(),
-          request.getRequestLine().getUri(), rc == null ? -1 : rc.getConnectTimeout(), socket);
+      RequestLine line = request.getRequestLine(); // HttpRequestBase makes a new one per call
+      return Apache4Exchanges.start(line.getMethod(), target == null ? null : target.toURI(), line.getUri(),
+          rc == null ? -1 : rc.getConnectTimeout(), socket);
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
@@ -116,7 +118,10 @@ public final class Apache4Instrumentation {
   public static final class Attempt {
     @Advice.OnMethodEnter(suppress = Throwable.class)
     public static void enter(@Advice.Argument(0) HttpRoute route, @Advice.Argument(1) HttpRequest request) {
-      Apache4Exchanges.attempt(route.getTargetHost().toURI(), request.getRequestLine().getUri());
+      // The URL is built only for a second attempt (a redirect or a retry): the first is the exchange's own.
+      if (Apache4Exchanges.nextAttempt()) {
+        Apache4Exchanges.attempt(route.getTargetHost().toURI(), request.getRequestLine().getUri());
+      }
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)

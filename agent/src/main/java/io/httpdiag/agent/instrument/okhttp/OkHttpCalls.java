@@ -175,9 +175,9 @@ public final class OkHttpCalls {
    * {@code RealCall.callDone}: OkHttp is done with the call (its connection already released, see
    * {@link OkHttpConnections#released}). The exchange ends here: failed, or with its body's end.
    */
-  public static void callDone(Object call, Throwable error) {
-    OkCall c = of(call);
-    if (c == null) return;
+  public static void callDone(Object call, Object state, Throwable error) {
+    if (!(state instanceof OkCall)) return;
+    OkCall c = (OkCall) state;
     calls.remove(call);
     c.inCallDone = false;
     OkHttpConnections.reportRelease(c);
@@ -193,10 +193,14 @@ public final class OkHttpCalls {
     Events.exchangeDone(c.id, "released");
   }
 
-  /** {@code RealCall.callDone} entered: the release inside it is reported when it returns. */
-  public static void callDoneStart(Object call) {
+  /**
+   * {@code RealCall.callDone} entered: the release inside it is reported when it returns. Returns the
+   * call's state for {@link #callDone} (one table look-up per callDone), or null.
+   */
+  public static Object callDoneStart(Object call) {
     OkCall c = of(call);
     if (c != null) c.inCallDone = true;
+    return c;
   }
 
   public static void canceled(Object call) {

@@ -94,13 +94,13 @@ public final class OkHttpInstrumentation {
   /** {@code RealCall.callDone(e)}: OkHttp is done with the call (its connection released). */
   public static final class CallDone {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static void enter(@Advice.This Object call) {
-      OkHttpCalls.callDoneStart(call);
+    public static Object enter(@Advice.This Object call) {
+      return OkHttpCalls.callDoneStart(call);
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-    public static void exit(@Advice.This Object call, @Advice.Argument(0) IOException error) {
-      OkHttpCalls.callDone(call, error);
+    public static void exit(@Advice.This Object call, @Advice.Enter Object state, @Advice.Argument(0) IOException error) {
+      OkHttpCalls.callDone(call, state, error);
     }
   }
 

@@ -174,23 +174,28 @@ public final class UrlConnectionInstrumentation {
     }
   }
 
-  /** {@code HttpInputStream.read(byte[], int, int)}: the other reads and skip() go through it. */
+  /**
+   * {@code HttpInputStream.read(byte[], int, int)}: the other reads and skip() go through it. The
+   * stream is an inner class of its HttpURLConnection ({@code this$0}): the exchange is found by the
+   * connection's table entry, so the stream never needs one of its own.
+   */
   public static final class StreamRead {
     @Advice.OnMethodExit(suppress = Throwable.class)
-    public static void exit(@Advice.This Object stream, @Advice.Return int n) {
-      if (n < 0) UrlConnections.streamEof(stream);
+    public static void exit(@Advice.FieldValue(value = "this$0", typing = Assigner.Typing.DYNAMIC) Object connection,
+        @Advice.Return int n) {
+      if (n < 0) UrlConnections.streamEof(connection);
     }
   }
 
   public static final class StreamClose {
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static void enter(@Advice.This Object stream) {
-      UrlConnections.streamClosing(stream);
+    public static void enter(@Advice.FieldValue(value = "this$0", typing = Assigner.Typing.DYNAMIC) Object connection) {
+      UrlConnections.streamClosing(connection);
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-    public static void exit(@Advice.This Object stream) {
-      UrlConnections.streamClosed(stream);
+    public static void exit() {
+      UrlConnections.streamClosed();
     }
   }
 

@@ -16,8 +16,8 @@ import java.net.URL;
  * <p>One exchange per {@code sun.net.www.protocol.http.HttpURLConnection} (the object the user holds,
  * or the delegate behind an {@code HttpsURLConnection}); redirects and retries that connect again are
  * attempts of it. One connection per {@code sun.net.www.http.HttpClient}. State lives in one
- * weak identity table keyed by those objects and by the {@code HttpInputStream} handed to the user;
- * values never refer to the keys (the stream refers to its connection, which would keep both alive).
+ * weak identity table keyed by those objects (the {@code HttpInputStream} handed to the user is
+ * found through its HttpURLConnection, {@code this$0}); values never refer to the keys.
  *
  * <p>Threads: HttpURLConnection is blocking: an exchange runs on the caller's thread, except the
  * JDK's own cleaner ({@code Keep-Alive-SocketCleaner}, drains bodies closed early) and timer
@@ -143,8 +143,7 @@ public final class UrlConnections {
         }
         return;
       }
-      x.responded = true;
-      table.put(stream, x, false);
+      x.responded = true; // its body stream (an inner class of huc) finds x through huc's entry
       Events.gotResponseHeaders(x.id, status, -1);
       Events.responseReturned(x.id, stream);
       String released = x.releasedBeforeResponse;
@@ -176,20 +175,19 @@ public final class UrlConnections {
 
   // ------------------------------------------------------------------ body
 
-  public static void streamEof(Object stream) {
+  /** The user's body stream (of {@code huc}) returned -1. */
+  public static void streamEof(Object huc) {
     try {
-      Xch x = (Xch) table.get(stream);
-      if (x == null) return;
-      if (!x.bodyEnded) released(x, "eof");
-      table.remove(stream); // ended: further reads and its close find nothing to report
+      Xch x = responded(huc);
+      if (x != null && !x.bodyEnded) released(x, "eof");
     } catch (Throwable t) {
       Counters.failure(t);
     }
   }
 
-  public static void streamClosing(Object stream) {
+  public static void streamClosing(Object huc) {
     try {
-      CTX.get().closing = (Xch) table.get(stream);
+      CTX.get().closing = responded(huc);
     } catch (Throwable t) {
       Counters.failure(t);
     }
@@ -200,18 +198,24 @@ public final class UrlConnections {
    * its connection was not kept alive (closing the stream closed it), or its rest was queued for the
    * cleaner thread (ended by {@link #queuedForDrain} already).
    */
-  public static void streamClosed(Object stream) {
+  public static void streamClosed() {
     try {
       Ctx ctx = CTX.get();
       Xch x = ctx.closing;
       ctx.closing = null;
-      if (x == null) return;
-      // The stream leaves the table once its body ended (it stayed until collected): a busy loop keeps it small.
-      if (!x.bodyEnded) released(x, closedBy(ctx, x));
-      if (x.bodyEnded) table.remove(stream);
+      if (x != null && !x.bodyEnded) released(x, closedBy(ctx, x));
     } catch (Throwable t) {
       Counters.failure(t);
     }
+  }
+
+  /**
+   * The exchange of {@code huc} once the user has its body stream; null before (the JDK reads and
+   * closes the streams of a redirect's or an error's earlier responses inside getInputStream).
+   */
+  private static Xch responded(Object huc) {
+    Xch x = (Xch) table.get(huc);
+    return x != null && x.responded ? x : null;
   }
 
   /** The body ended without {@code finished()} or {@code closeServer()}: the connection is not kept alive. */
