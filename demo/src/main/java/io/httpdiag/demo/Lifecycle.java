@@ -72,6 +72,11 @@ final class Lifecycle implements ClientTrace, ServerTrace {
   }
 
   @Override
+  public void streamOpened(long id, long connectionId, int streamId, int activeStreams) {
+    step(id, "stream", " " + streamId + " on c" + connectionId + ", " + activeStreams + " open");
+  }
+
+  @Override
   public void gotFirstResponseByte(long id) {
     step(id, "firstByte", "");
   }

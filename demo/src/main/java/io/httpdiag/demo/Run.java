@@ -3,6 +3,7 @@ package io.httpdiag.demo;
 import io.httpdiag.http.Client;
 import io.httpdiag.http.Server;
 import io.httpdiag.http.ServerTrace;
+import io.httpdiag.http.Transport;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -54,6 +55,11 @@ final class Run implements AutoCloseable {
   /** A correct core-transport client (deadline set, shared default transport) with the lifecycle lines. */
   Client client() {
     return Client.builder().timeout(T).trace(lifecycle).build();
+  }
+
+  /** A correct client over {@code transport} (e.g. an h2c one) with the lifecycle lines. */
+  Client h2Client(Transport transport) {
+    return Client.builder().timeout(T).transport(transport).trace(lifecycle).build();
   }
 
   /** Closes {@code c} after the check point (e.g. a body left open on purpose). */

@@ -26,6 +26,7 @@ final class Scenarios {
     List<Scenario> all = new ArrayList<>();
     all.add(new BodyNotClosed());
     all.add(new BodyClosedEarly());
+    all.add(new Http2BodyNotClosed());
     all.add(new ClientPerRequest());
     all.add(new PoolChurn());
     all.add(new NoTimeouts());
