@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Apache HttpClient 4.5 on its oldest and newest supported versions (the pom copies each into a folder
  * of its own: {@code httpdiag.test.apache4}) and on every JDK installed: each mistake of
  * {@code testapp.Apache4Leaks} is found at the program's own line, its fixed variant gives no finding,
- * and the lifecycle log shows a new connection (with TLS where used) and its reuse.
+ * and the lifecycle log shows a new connection (with TLS where used) and its reuse. The leaky and the
+ * fixed scenarios run in one child per version, JDK and variant ({@link ScenarioRuns}).
  */
 class Apache4FindingsIT {
   static final String LEAKS = "io.httpdiag.agent.testapp.Apache4Leaks";
@@ -80,7 +81,7 @@ class Apache4FindingsIT {
   @MethodSource("leaky")
   void leakyVariantIsFoundAtItsCallSite(String scenario, String kind, String method, Path version, String java)
       throws Exception {
-    ChildJvm.Result r = run(version, java, "detect=on,log=off,stacks=all", scenario, "leaky");
+    ChildJvm.Result r = grouped(version, java, scenario, "leaky");
     List<String> found = CoreFindingsIT.findings(r);
     assertTrue(found.stream().anyMatch(f -> f.startsWith(kind + " " + SITE + method + "(Apache4Leaks.java:")),
         kind + " at " + SITE + method + " expected in " + found + "\n" + r);
@@ -89,7 +90,7 @@ class Apache4FindingsIT {
   @ParameterizedTest(name = "{0} fixed, HC4 {1} on {2}")
   @MethodSource("fixed")
   void fixedVariantGivesNoFinding(String scenario, Path version, String java) throws Exception {
-    ChildJvm.Result r = run(version, java, "detect=on,log=off,stacks=all", scenario, "fixed");
+    ChildJvm.Result r = grouped(version, java, scenario, "fixed");
     assertEquals(List.of(), CoreFindingsIT.findings(r), r::toString);
   }
 
@@ -161,12 +162,30 @@ class Apache4FindingsIT {
     return name;
   }
 
-  static ChildJvm.Result run(Path version, String java, String agent, String... args) throws Exception {
-    ChildJvm child = ChildJvm.simulated().java(java).mainClass(LEAKS).agent(agent).args(args);
-    for (Path jar : jars(version)) child.appendClassPath(jar.toString());
-    ChildJvm.Result r = child.run().assertHealthy();
+  /**
+   * {@code scenario}'s block of the one child (per version, JDK and variant) that runs every scenario:
+   * see {@link ScenarioRuns}. Each block is checked as a run of its own was (healthy, hooks found).
+   */
+  private static ChildJvm.Result grouped(Path version, String java, String scenario, String variant) throws Exception {
+    String all = Stream.of(SCENARIOS).map(s -> s[0]).distinct().collect(Collectors.joining(","));
+    ChildJvm.Result r = ScenarioRuns.scenario(scenario, List.of(version, java, variant),
+        () -> launch(version, java, "detect=on,log=off,stacks=all", ScenarioRuns.DEADLINE_SECONDS, all, variant));
+    r.assertHealthy();
     assertTrue(r.stderr.stream().noneMatch(l -> l.contains("Apache HttpClient 4 hooks not found")), r::toString);
     return r;
+  }
+
+  static ChildJvm.Result run(Path version, String java, String agent, String... args) throws Exception {
+    ChildJvm.Result r = launch(version, java, agent, ChildJvm.DEFAULT_DEADLINE_SECONDS, args).assertHealthy();
+    assertTrue(r.stderr.stream().noneMatch(l -> l.contains("Apache HttpClient 4 hooks not found")), r::toString);
+    return r;
+  }
+
+  private static ChildJvm.Result launch(Path version, String java, String agent, int deadlineSeconds, String... args)
+      throws Exception {
+    ChildJvm child = ChildJvm.simulated().java(java).mainClass(LEAKS).agent(agent).args(args);
+    for (Path jar : jars(version)) child.appendClassPath(jar.toString());
+    return child.run(deadlineSeconds);
   }
 
   private static List<Path> jars(Path dir) throws IOException {

@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Each finding on Apache HttpClient 5 classic, on 5.1.3 (the oldest supported) and 5.6.5 (the
  * newest), on every JDK installed: the leaky program produces it at its own line; the fixed program
- * (shared client, response timeout, every response consumed, the pool sized) produces none.
+ * (shared client, response timeout, every response consumed, the pool sized) produces none. The
+ * scenarios of a variant run in one child per version and JDK ({@link ScenarioRuns}).
  */
 class Apache5FindingsIT {
   static final String APACHE5_LEAKS = "io.httpdiag.agent.testapp.Apache5Leaks";
@@ -63,9 +64,16 @@ class Apache5FindingsIT {
     return out.stream();
   }
 
+  /**
+   * {@code scenario}'s block of the one child (per variant, version and JDK) that runs every scenario
+   * ({@link ScenarioRuns}), checked as a run of its own was.
+   */
   static ChildJvm.Result run(String scenario, String variant, String version, String java) throws Exception {
-    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(APACHE5_LEAKS).appendClassPath(classPath(version))
-        .agent("detect=on,log=off,stacks=all").args(scenario, variant).run().assertHealthy();
+    String all = Stream.of(SCENARIOS).map(s -> s[0]).distinct().collect(Collectors.joining(","));
+    ChildJvm.Result r = ScenarioRuns.scenario(scenario, List.of(variant, version, java),
+        () -> ChildJvm.simulated().java(java).mainClass(APACHE5_LEAKS).appendClassPath(classPath(version))
+            .agent("detect=on,log=off,stacks=all").args(all, variant).run(ScenarioRuns.DEADLINE_SECONDS));
+    r.assertHealthy();
     assertEquals(version, r.testapp("httpclient5 "), "the child ran another HttpClient\n" + r);
     return r;
   }

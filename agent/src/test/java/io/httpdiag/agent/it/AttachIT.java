@@ -12,14 +12,14 @@ class AttachIT {
   @Test
   void attachToARunningJvmRetransformsTraceAndLogs() throws Exception {
     try (ChildJvm.Started app = ChildJvm.simulated().args("--wait", "fresh", "reused").start()) {
-      app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(30));
+      app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(90));
       // Trace is loaded and initialized before the child waits: the attach must retransform it.
       ChildJvm.Result cli = cli("attach", Long.toString(app.pid()), "log=full");
       assertEquals(0, cli.exitCode, cli.toString());
       assertEquals(List.of("httpdiag: attached to " + app.pid() + " with log=full; its output goes to that JVM's stderr or log.file"),
           cli.stdout);
       app.sendLine("go");
-      ChildJvm.Result r = app.await(Duration.ofSeconds(60)).assertHealthy();
+      ChildJvm.Result r = app.await(Duration.ofSeconds(ChildJvm.DEFAULT_DEADLINE_SECONDS)).assertHealthy();
       List<String> log = ChildJvm.normalize(r.log());
       assertEquals("httpdiag #1 GET http://127.0.0.1:8080/api?<redacted> getConn 127.0.0.1:8080", log.get(0), r.toString());
       assertTrue(log.contains("httpdiag #2 +T gotConn reused=true wasIdle=true idle=1.30ms conn=c1"), r.toString());
@@ -30,14 +30,14 @@ class AttachIT {
   @Test
   void refusedDynamicLoadingGivesOneActionableLine() throws Exception {
     try (ChildJvm.Started app = ChildJvm.simulated().jvmArg("-XX:-EnableDynamicAgentLoading").args("--wait", "fresh").start()) {
-      app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(30));
+      app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(90));
       ChildJvm.Result cli = cli("attach", Long.toString(app.pid()), "log=full");
       assertEquals(1, cli.exitCode, cli.toString());
       assertEquals(1, cli.stderr.size(), cli.toString());
       assertEquals("httpdiag: cannot attach to " + app.pid() + ": the JVM was started with -XX:-EnableDynamicAgentLoading;"
           + " restart it with -javaagent:" + ChildJvm.agentJar() + "=log=full (or without that flag)", cli.stderr.get(0));
       app.sendLine("go");
-      ChildJvm.Result r = app.await(Duration.ofSeconds(60));
+      ChildJvm.Result r = app.await(Duration.ofSeconds(ChildJvm.DEFAULT_DEADLINE_SECONDS));
       assertEquals(0, r.exitCode, "the target keeps running normally: " + r);
     }
   }

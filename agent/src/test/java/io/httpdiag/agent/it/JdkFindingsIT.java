@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -14,7 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Each finding on the JDK HttpClient, on every JDK installed: the leaky program produces it at its
  * own line; the fixed program (shared client, connect and request timeouts) produces none
- * ({@link JdkFixedVariantsIT}).
+ * ({@link JdkFixedVariantsIT}). The scenarios of a variant run in one child per JDK ({@link ScenarioRuns}).
  */
 class JdkFindingsIT {
   static final String JDK_LEAKS = "io.httpdiag.agent.testapp.JdkLeaks";
@@ -34,6 +35,16 @@ class JdkFindingsIT {
       for (String[] s : SCENARIOS) out.add(Arguments.of(s[0], s[1], s[2], java));
     }
     return out.stream();
+  }
+
+  /**
+   * {@code scenario}'s block of the one child (per variant, JDK and agent options) that runs every
+   * scenario of {@link #SCENARIOS} ({@link ScenarioRuns}), checked as a run of its own was.
+   */
+  static ChildJvm.Result grouped(String scenario, String variant, String java, String agent) throws Exception {
+    String all = Stream.of(SCENARIOS).map(s -> s[0]).distinct().collect(Collectors.joining(","));
+    return ScenarioRuns.scenario(scenario, List.of(variant, java, agent), () -> ChildJvm.simulated().java(java)
+        .mainClass(JDK_LEAKS).agent(agent).args(all, variant).run(ScenarioRuns.DEADLINE_SECONDS)).assertHealthy();
   }
 
   /** The test JVM's java and every other JDK under /usr/lib/jvm (17 here). */
@@ -60,8 +71,7 @@ class JdkFindingsIT {
   @ParameterizedTest(name = "{0} leaky on {3}")
   @MethodSource("cases")
   void leakyVariantIsFoundAtItsCallSite(String scenario, String kind, String method, String java) throws Exception {
-    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(JDK_LEAKS)
-        .agent("detect=on,log=off,stacks=all,detect.stuck.after=500ms").args(scenario, "leaky").run().assertHealthy();
+    ChildJvm.Result r = grouped(scenario, "leaky", java, "detect=on,log=off,stacks=all,detect.stuck.after=500ms");
     List<String> found = CoreFindingsIT.findings(r);
     String site = "io.httpdiag.agent.testapp.JdkLeaks." + method;
     assertTrue(found.stream().anyMatch(f -> f.startsWith(kind + " " + site) && f.contains("(JdkLeaks.java:")),

@@ -9,7 +9,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The other half of {@link JdkFindingsIT}: the fixed programs (shared client, connect and request
  * timeouts, bodies closed) produce no finding, on every JDK installed. A class of its own so that the
- * parallel IT forks share the JDK findings' child JVMs between them.
+ * parallel IT forks share the JDK findings' child JVMs between them. The fixed scenarios run in one
+ * child per JDK ({@link ScenarioRuns}).
  */
 class JdkFixedVariantsIT {
   @ParameterizedTest(name = "{0} fixed on {3}")
@@ -18,8 +19,7 @@ class JdkFixedVariantsIT {
     // 2 s, not the leaky runs' 500 ms: a correct handler writing 4 MiB once took 508 ms under load and
     // was rightly "stuck" by a threshold that low. Fixed exchanges have deadlines, so the watchdog
     // has nothing to say about them at any threshold.
-    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(JdkFindingsIT.JDK_LEAKS)
-        .agent("detect=on,log=off,stacks=all,detect.stuck.after=2s").args(scenario, "fixed").run().assertHealthy();
+    ChildJvm.Result r = JdkFindingsIT.grouped(scenario, "fixed", java, "detect=on,log=off,stacks=all,detect.stuck.after=2s");
     assertEquals(List.of(), CoreFindingsIT.findings(r), r.toString());
   }
 

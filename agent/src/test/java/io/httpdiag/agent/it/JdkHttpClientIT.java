@@ -227,12 +227,12 @@ class JdkHttpClientIT {
   List<DynamicTest> attachTracesTrafficAfterAndMarksTheEarlierConnectionUnknown() throws Exception {
     return perJdk(java -> {
       try (ChildJvm.Started app = app(java).args("--wait", "reused", "fresh").start()) {
-        app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(30));
+        app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(90));
         ChildJvm.Result cli = ChildJvm.simulated().java(java).jvmArg("-jar", ChildJvm.agentJar().toString())
             .mainClassless("attach", Long.toString(app.pid()), "log=full").run();
         assertEquals(0, cli.exitCode, cli.toString());
         app.sendLine("go");
-        ChildJvm.Result r = app.await(Duration.ofSeconds(60));
+        ChildJvm.Result r = app.await(Duration.ofSeconds(ChildJvm.DEFAULT_DEADLINE_SECONDS));
         assertHealthy(r);
         List<String> log = jdkLog(r);
         // The client and its pooled connection predate the attach: the connection's history is unknown.

@@ -37,7 +37,7 @@ class LoadIT {
   @Test
   void thousandKeepAliveConnectionsWithTheAgentLoseNothingKeepHeapFlatAndShutDownGracefully() throws Exception {
     int sample = SECONDS >= 30 ? 5 : 1;
-    ChildJvm.Result r = ChildJvm.simulated().mainClass(APP).agent("detect=on").jvmArg("-Xmx512m")
+    ChildJvm.Result r = ChildJvm.simulated().mainClass(APP).fullJit().agent("detect=on").jvmArg("-Xmx512m")
         .args("--connections", Integer.toString(CONNECTIONS), "--seconds", Integer.toString(SECONDS), "--warmup", "3",
             "--sample", Integer.toString(sample))
         .run(SECONDS + 120).assertHealthy();

@@ -16,7 +16,7 @@ class ReconfigureIT {
   void secondAttachTurnsTheLogOnAndRefusesWhatCannotChange() throws Exception {
     ChildJvm.Started app = ChildJvm.simulated().agent("log=off").args("--wait", "fresh").start();
     try {
-      app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(30));
+      app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(90));
       String pid = Long.toString(app.pid());
 
       ChildJvm.Result summary = AttachIT.cli("attach", pid, "log=summary");
@@ -36,7 +36,7 @@ class ReconfigureIT {
           + " instrument.jdk=off at run time (only log can; restart the JVM for the others)"), mixed.stderr);
 
       app.sendLine("go");
-      ChildJvm.Result r = app.await(Duration.ofSeconds(60)).assertHealthy();
+      ChildJvm.Result r = app.await(Duration.ofSeconds(ChildJvm.DEFAULT_DEADLINE_SECONDS)).assertHealthy();
       List<String> log = ChildJvm.normalize(r.log());
       // log=full took effect: every step, then the exchange's summary line.
       assertEquals("httpdiag #1 GET http://127.0.0.1:8080/api?<redacted> getConn 127.0.0.1:8080", log.get(0), r.toString());

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.TestFactory;
  * (child JVMs running {@code testapp.ServletApp} with the agent): a thread and a virtual thread left
  * running by a request, and a hanging servlet, are found at the servlet's own line; clean servlets
  * (plain, async, an error page, a 404) give no finding; responses are the same with and without the agent.
+ * The leaky scenarios of a JDK and container version run in one child ({@link ScenarioRuns}).
  */
 abstract class ServletContainerTests {
   static final String LEAKY = "detect=on,stacks=all,detect.stuck.after=500ms,detect.threads.after=500ms";
@@ -38,13 +39,14 @@ abstract class ServletContainerTests {
       boolean virtual = ServletChild.atLeast21(java);
       for (Variant v : variants()) {
         String name = java + " " + v.name();
-        tests.add(DynamicTest.dynamicTest("leak " + name, () -> assertFound(java, v, "leak", "THREAD_LEAK",
+        String group = virtual ? "leak,leakVirtual,stuck" : "leak,stuck";
+        tests.add(DynamicTest.dynamicTest("leak " + name, () -> assertFound(java, v, group, "leak", "THREAD_LEAK",
             "Servlets$Leak.doGet")));
         if (virtual) {
-          tests.add(DynamicTest.dynamicTest("leakVirtual " + name, () -> assertFound(java, v, "leakVirtual",
+          tests.add(DynamicTest.dynamicTest("leakVirtual " + name, () -> assertFound(java, v, group, "leakVirtual",
               "THREAD_LEAK", "Servlets$LeakVirtual.doGet")));
         }
-        tests.add(DynamicTest.dynamicTest("stuck " + name, () -> assertFound(java, v, "stuck", "STUCK_EXCHANGE",
+        tests.add(DynamicTest.dynamicTest("stuck " + name, () -> assertFound(java, v, group, "stuck", "STUCK_EXCHANGE",
             "Servlets$Stuck.doGet")));
       }
     }
@@ -107,8 +109,14 @@ abstract class ServletContainerTests {
     return tests;
   }
 
-  private void assertFound(String java, Variant v, String scenario, String kind, String method) throws Exception {
-    ChildJvm.Result r = ServletChild.healthy(child(java, v, LEAKY, scenario).run(90));
+  /**
+   * {@code scenario}'s block of the one child (per JDK and container version) that runs the leaky
+   * {@code group} ({@link ScenarioRuns}), each scenario in a container of its own.
+   */
+  private void assertFound(String java, Variant v, String group, String scenario, String kind, String method)
+      throws Exception {
+    ChildJvm.Result r = ServletChild.healthy(ScenarioRuns.scenario(scenario, List.of(container(), java, v.name()),
+        () -> child(java, v, LEAKY, group).run(ScenarioRuns.DEADLINE_SECONDS)));
     String site = "io.httpdiag.agent.testapp." + method + "(" + ServletChild.SOURCE + ":"
         + ServletChild.siteLine(scenario) + ")";
     assertTrue(ServletChild.findings(r).contains(kind + " " + site), kind + " at " + site + " expected in "

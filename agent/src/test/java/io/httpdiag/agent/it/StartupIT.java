@@ -79,11 +79,11 @@ class StartupIT {
       tests.add(DynamicTest.dynamicTest(java.toString(), () -> {
         ChildJvm.Started app = ChildJvm.simulated().java(java.toString()).args("--wait", "fresh").start();
         try {
-          app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(30));
+          app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(90));
           ChildJvm.Result cli = AttachIT.cli("attach", Long.toString(app.pid()), "log=summary");
           assertEquals(0, cli.exitCode, cli.toString());
           app.sendLine("go");
-          ChildJvm.Result r = app.await(Duration.ofSeconds(60)).assertHealthy();
+          ChildJvm.Result r = app.await(Duration.ofSeconds(ChildJvm.DEFAULT_DEADLINE_SECONDS)).assertHealthy();
           assertEquals("boot", r.testapp("runtimeLoader="), r.toString());
           assertEquals(List.of(), notAgentLines(r.stderr).stream()
               .filter(l -> DYNAMIC_AGENT_NOTICE.stream().noneMatch(l::startsWith))

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Each finding on the JDK's HttpURLConnection, on every JDK installed (17 and 25 here): the leaky
  * program produces it at its own line; the fixed program (both timeouts, every stream read and closed,
  * a keep-alive cache sized for the concurrency) produces none; a small rest closed early is drained by
- * the JDK and is no finding.
+ * the JDK and is no finding. The scenarios of a variant run in one child per JDK ({@link ScenarioRuns}).
  */
 class UrlConnectionFindingsIT {
   static final String LEAKS = "io.httpdiag.agent.testapp.UrlConnectionLeaks";
@@ -50,8 +50,7 @@ class UrlConnectionFindingsIT {
   @ParameterizedTest(name = "{0} leaky on {3}")
   @MethodSource("leaky")
   void leakyVariantIsFoundAtItsCallSite(String scenario, String kind, String method, String java) throws Exception {
-    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(LEAKS).agent("detect=on,log=findings,stacks=all,detect.stuck.after=500ms")
-        .args(scenario, "leaky").run().assertHealthy();
+    ChildJvm.Result r = grouped(scenario, "leaky", java, "detect=on,log=findings,stacks=all,detect.stuck.after=500ms");
     List<String> found = CoreFindingsIT.findings(r);
     String site = "io.httpdiag.agent.testapp.UrlConnectionLeaks." + method;
     assertTrue(found.stream().anyMatch(f -> f.startsWith(kind + " " + site) && f.contains("(UrlConnectionLeaks.java:")),
@@ -65,9 +64,22 @@ class UrlConnectionFindingsIT {
   @ParameterizedTest(name = "{0} fixed on {1}")
   @MethodSource("fixed")
   void fixedVariantHasNoFinding(String scenario, String java) throws Exception {
-    ChildJvm.Result r = ChildJvm.simulated().java(java).mainClass(LEAKS).agent("detect=on,stacks=all")
-        .args(scenario, "fixed").run().assertHealthy();
+    ChildJvm.Result r = scenario.equals("churn")
+        // Alone: its -Dhttp.maxConnections=64 is read at the JDK's first use and would size the others' cache too.
+        ? ChildJvm.simulated().java(java).mainClass(LEAKS).agent("detect=on,stacks=all").args(scenario, "fixed").run().assertHealthy()
+        : grouped(scenario, "fixed", java, "detect=on,stacks=all");
     assertEquals(List.of(), CoreFindingsIT.findings(r), r.toString());
+  }
+
+  /**
+   * {@code scenario}'s block of the one child (per variant, JDK and agent options) that runs the
+   * scenarios ({@link ScenarioRuns}), checked as a run of its own was. The fixed churn runs alone.
+   */
+  private static ChildJvm.Result grouped(String scenario, String variant, String java, String agent) throws Exception {
+    String all = Stream.of(SCENARIOS).map(s -> s[0]).filter(s -> variant.equals("leaky") || !s.equals("churn"))
+        .collect(Collectors.joining(","));
+    return ScenarioRuns.scenario(scenario, List.of(variant, java, agent), () -> ChildJvm.simulated().java(java)
+        .mainClass(LEAKS).agent(agent).args(all, variant).run(ScenarioRuns.DEADLINE_SECONDS)).assertHealthy();
   }
 
   /** In JFR: the finding with its call site, and the exchanges and connections labelled client=urlconnection. */

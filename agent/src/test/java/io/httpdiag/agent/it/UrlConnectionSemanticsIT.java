@@ -47,17 +47,17 @@ class UrlConnectionSemanticsIT {
   void attachedLaterTheApplicationSeesTheSameAndTheAgentSeesTheRest(String java) throws Exception {
     ChildJvm.Result without;
     try (ChildJvm.Started app = ChildJvm.simulated().java(java).mainClass(SCRIPT).args("--wait").start()) {
-      app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(30));
+      app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(90));
       app.sendLine("go");
-      without = app.await(Duration.ofSeconds(60));
+      without = app.await(Duration.ofSeconds(ChildJvm.DEFAULT_DEADLINE_SECONDS));
     }
     assertEquals(0, without.exitCode, without::toString);
     try (ChildJvm.Started app = ChildJvm.simulated().java(java).mainClass(SCRIPT).args("--wait").start()) {
-      app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(30));
+      app.awaitStdout(l -> l.equals("testapp: waiting"), Duration.ofSeconds(90));
       ChildJvm.Result cli = AttachIT.cli("attach", Long.toString(app.pid()), "log=full");
       assertEquals(0, cli.exitCode, cli.toString());
       app.sendLine("go");
-      ChildJvm.Result with = app.await(Duration.ofSeconds(60)).assertHealthy();
+      ChildJvm.Result with = app.await(Duration.ofSeconds(ChildJvm.DEFAULT_DEADLINE_SECONDS)).assertHealthy();
       assertEquals(steps(without), steps(with), with.toString());
       List<String> log = with.log();
       assertTrue(log.stream().anyMatch(l -> l.matches("httpdiag #u1 GET http://127\\.0\\.0\\.1:\\d+/hello status=200 .*")), with::toString);

@@ -36,7 +36,12 @@ public final class Apache4Leaks {
   private Apache4Leaks() {}
 
   public static void main(String[] args) throws Exception {
-    String scenario = args[0];
+    Scenarios.main(args, Apache4Leaks::run, () -> {
+      if (shared != null) shared.close();
+    });
+  }
+
+  private static void run(String scenario, String[] args) throws Exception {
     fixed = args[1].equals("fixed");
     CountDownLatch release = new CountDownLatch(1);
     Server.Builder b = Server.builder().host("127.0.0.1").port(0).readHeaderTimeout(Duration.ofSeconds(5)).handler((w, r) -> {
@@ -73,9 +78,10 @@ public final class Apache4Leaks {
       release.countDown();
       for (CloseableHttpResponse r : keptOpen) r.close();
       for (CloseableHttpClient c : clients) c.close();
+      keptOpen.clear();
+      clients.clear(); // the fixed variants' shared client stays for the next scenario: closed after all
       server.close();
     }
-    SimulatedTraffic.report();
   }
 
   /** Leaky: 4.5's defaults (no timeout at all, 2 connections per route). Fixed: the shared, configured client. */
@@ -85,7 +91,6 @@ public final class Apache4Leaks {
         shared = HttpClients.custom().setDefaultRequestConfig(RequestConfig.custom().setConnectTimeout(5000)
             .setSocketTimeout(10000).setConnectionRequestTimeout(5000).build())
             .setMaxConnPerRoute(10).setMaxConnTotal(20).build();
-        clients.add(shared);
       }
       return shared;
     }

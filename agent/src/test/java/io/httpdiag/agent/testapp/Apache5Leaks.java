@@ -36,11 +36,18 @@ public final class Apache5Leaks {
   private static final List<CloseableHttpResponse> keptOpen = new ArrayList<>();
   /** Every client built, kept reachable (none reported as dropped) and closed at exit. */
   private static final List<CloseableHttpClient> clients = new ArrayList<>();
+  /** The fixed variants' one client. */
+  private static CloseableHttpClient shared;
 
   private Apache5Leaks() {}
 
   public static void main(String[] args) throws Exception {
-    String scenario = args[0];
+    Scenarios.main(args, Apache5Leaks::run, () -> {
+      if (shared != null) shared.close();
+    });
+  }
+
+  private static void run(String scenario, String[] args) throws Exception {
     fixed = args[1].equals("fixed");
     CountDownLatch release = new CountDownLatch(1);
     server = Server.builder().readHeaderTimeout(Duration.ofSeconds(5)).handler((w, r) -> {
@@ -76,16 +83,25 @@ public final class Apache5Leaks {
       release.countDown();
       for (CloseableHttpResponse r : keptOpen) r.close();
       for (CloseableHttpClient c : clients) c.close();
+      keptOpen.clear();
+      clients.clear();
       server.close();
     }
-    SimulatedTraffic.report();
   }
 
-  /** Fixed: a response timeout; leaky: HttpClients.createDefault(). Kept and closed at exit. */
+  /**
+   * Fixed: the one shared client, with a response timeout (for every scenario of the run, closed after
+   * the last); leaky: HttpClients.createDefault(), kept and closed at the scenario's end.
+   */
   private static CloseableHttpClient client() {
-    CloseableHttpClient c = fixed
-        ? HttpClients.custom().setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.ofSeconds(10)).build()).build()
-        : HttpClients.createDefault();
+    if (fixed) {
+      if (shared == null) {
+        shared = HttpClients.custom().setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.ofSeconds(10)).build())
+            .build();
+      }
+      return shared;
+    }
+    CloseableHttpClient c = HttpClients.createDefault();
     clients.add(c);
     return c;
   }
@@ -141,10 +157,10 @@ public final class Apache5Leaks {
   }
 
   static void clientPerRequest() throws Exception {
-    CloseableHttpClient shared = client();
+    CloseableHttpClient one = client();
     // 60: past the churn detector's 50 dials within 10 s at one request in flight (POOL_CHURN too)
     for (int i = 0; i < 60; i++) {
-      CloseableHttpClient c = fixed ? shared : client();
+      CloseableHttpClient c = fixed ? one : client();
       String body = c.execute(new HttpGet(server.url("/")), response -> EntityUtils.toString(response.getEntity()));
       if (i == 0) System.out.println("testapp: body " + body);
     }

@@ -31,7 +31,10 @@ public final class CoreLeaks {
   private CoreLeaks() {}
 
   public static void main(String[] args) throws Exception {
-    String scenario = args[0];
+    Scenarios.main(args, CoreLeaks::run);
+  }
+
+  private static void run(String scenario, String[] args) throws Exception {
     fixed = args[1].equals("fixed");
     CountDownLatch release = new CountDownLatch(1);
     Server.Builder sb = Server.builder().handler((w, r) -> {
@@ -95,9 +98,9 @@ public final class CoreLeaks {
     } finally {
       release.countDown();
       for (Response r : keptOpen) r.close();
+      keptOpen.clear();
       server.close();
     }
-    SimulatedTraffic.report();
   }
 
   private static Client client() {
@@ -245,7 +248,7 @@ public final class CoreLeaks {
     });
     caller.start();
     if (!fixed) {
-      awaitFinding("STUCK_EXCHANGE", "lambda$main$"); // the handler's, not the client's
+      awaitFinding("STUCK_EXCHANGE", "lambda$run$"); // the handler's (a lambda in run), not the client's
       release.countDown();
     }
     caller.join(TimeUnit.SECONDS.toMillis(15));

@@ -24,11 +24,18 @@ public final class JdkLeaks {
   private static final List<InputStream> keptOpen = new ArrayList<>();
   /** Every client the scenarios build, kept reachable (so none is reported as dropped) and shut down at exit. */
   private static final List<HttpClient> clients = new ArrayList<>();
+  /** The fixed variants' one client. */
+  private static HttpClient shared;
 
   private JdkLeaks() {}
 
   public static void main(String[] args) throws Exception {
-    String scenario = args[0];
+    Scenarios.main(args, JdkLeaks::run, () -> {
+      if (shared != null) shutdownNow(shared);
+    });
+  }
+
+  private static void run(String scenario, String[] args) throws Exception {
     fixed = args[1].equals("fixed");
     CountDownLatch release = new CountDownLatch(1);
     server = Server.builder().readHeaderTimeout(Duration.ofSeconds(5)).handler((w, r) -> {
@@ -69,15 +76,35 @@ public final class JdkLeaks {
       release.countDown();
       for (InputStream in : keptOpen) in.close();
       for (HttpClient c : clients) shutdownNow(c);
+      keptOpen.clear();
+      clients.clear();
       server.close();
     }
-    SimulatedTraffic.report();
   }
 
+  /**
+   * Fixed: the one shared client with a connect timeout (for every scenario of the run, shut down after
+   * the last); leaky: a new client without one (this line is CLIENT_PER_REQUEST's call site), shut down
+   * at the scenario's end.
+   */
   private static HttpClient client() {
+    if (fixed) {
+      if (shared == null) {
+        shared = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+      }
+      return shared;
+    }
+    return kept(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build());
+  }
+
+  /** A client of its own in either variant (connect timeout when fixed), shut down at the scenario's end. */
+  private static HttpClient newClient() {
     HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1);
     if (fixed) b.connectTimeout(Duration.ofSeconds(5));
-    HttpClient c = b.build();
+    return kept(b.build());
+  }
+
+  private static HttpClient kept(HttpClient c) {
     clients.add(c);
     return c;
   }
@@ -91,7 +118,7 @@ public final class JdkLeaks {
   static void clientThreadLeak(CountDownLatch release) throws Exception {
     HttpResponse<InputStream> r = client().send(request("/big"), HttpResponse.BodyHandlers.ofInputStream());
     try (InputStream in = r.body()) {
-      HttpClient inner = client();
+      HttpClient inner = newClient(); // a new one in both variants: its JDK threads start inside the exchange
       inner.send(request("/"), HttpResponse.BodyHandlers.ofString());
       inner.sendAsync(request("/"), HttpResponse.BodyHandlers.ofString()).get(10, TimeUnit.SECONDS);
       Thread watcher = startWatcher(release);
@@ -248,9 +275,9 @@ public final class JdkLeaks {
   }
 
   static void clientPerRequest() throws Exception {
-    HttpClient shared = client();
+    HttpClient one = client();
     for (int i = 0; i < 8; i++) {
-      HttpClient c = fixed ? shared : client();
+      HttpClient c = fixed ? one : client();
       c.send(request("/"), HttpResponse.BodyHandlers.ofString());
     }
   }

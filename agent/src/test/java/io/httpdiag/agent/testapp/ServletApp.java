@@ -33,9 +33,23 @@ public final class ServletApp {
 
   private ServletApp() {}
 
+  /** {@code args[1]} may name several scenarios, comma-separated: see {@link Scenarios}. */
   public static void main(String[] args) throws Exception {
-    String scenario = args[1];
-    try (Container c = start(args[0], Servlets.all())) {
+    String container = args[0];
+    // The leaked threads park until every scenario is done, as they did until the end of a single one.
+    Scenarios.main(new String[] {args[1]}, (scenario, ignored) -> run(container, scenario), Servlets.STOP_LEAKS::countDown,
+        ServletApp::report);
+  }
+
+  private static void report() throws Exception {
+    if (agentPresent()) {
+      System.out.println("testapp: counters " + Class.forName("io.httpdiag.agent.runtime.Counters").getMethod("summary")
+          .invoke(null));
+    }
+  }
+
+  private static void run(String container, String scenario) throws Exception {
+    try (Container c = start(container, Servlets.all())) {
       port = c.port();
       switch (scenario) {
         case "clean":
@@ -66,12 +80,6 @@ public final class ServletApp {
           throw new IllegalArgumentException("unknown scenario " + scenario);
       }
       if (agentPresent()) CoreLeaks.checkpointAndPrint();
-    } finally {
-      Servlets.STOP_LEAKS.countDown();
-    }
-    if (agentPresent()) {
-      System.out.println("testapp: counters " + Class.forName("io.httpdiag.agent.runtime.Counters").getMethod("summary")
-          .invoke(null));
     }
   }
 

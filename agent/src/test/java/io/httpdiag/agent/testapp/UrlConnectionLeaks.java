@@ -30,7 +30,10 @@ public final class UrlConnectionLeaks {
   private UrlConnectionLeaks() {}
 
   public static void main(String[] args) throws Exception {
-    String scenario = args[0];
+    Scenarios.main(args, UrlConnectionLeaks::run);
+  }
+
+  private static void run(String scenario, String[] args) throws Exception {
     fixed = args[1].equals("fixed");
     if (fixed && scenario.equals("churn")) {
       System.setProperty("http.maxConnections", "64"); // as -Dhttp.maxConnections=64: read at first use
@@ -75,9 +78,9 @@ public final class UrlConnectionLeaks {
     } finally {
       release.countDown();
       for (InputStream in : keptOpen) in.close();
+      keptOpen.clear();
       server.close();
     }
-    SimulatedTraffic.report();
   }
 
   private static HttpURLConnection open(String path) throws Exception {
