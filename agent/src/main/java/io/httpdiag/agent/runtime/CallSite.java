@@ -113,12 +113,12 @@ public final class CallSite {
       if (internal(cls)) continue;
       int kind = Frameworks.kind(cls);
       if (kind == Frameworks.APPLICATION) {
-        return format(f, nearestFramework == null ? null : Frameworks.name(nearestFramework));
+        return formatCached(f, nearestFramework == null ? null : Frameworks.name(nearestFramework));
       }
       if (fallback == null) fallback = f;
       if (kind == Frameworks.NAMED) nearestFramework = cls;
     }
-    return fallback == null ? NO_USER_FRAME : format(fallback, null);
+    return fallback == null ? NO_USER_FRAME : formatCached(fallback, null);
   }
 
   /** Index of the first application frame; else of the first outside the JDK and ours; else {@code n}. */
@@ -148,6 +148,28 @@ public final class CallSite {
     String cls = f.getClassName();
     return cls + "." + f.getMethodName() + "(" + (f.getFileName() == null ? "Unknown Source" : f.getFileName())
         + (f.getLineNumber() > 0 ? ":" + f.getLineNumber() : "") + ")" + (via == null ? "" : " via " + via);
+  }
+
+  /**
+   * A call site's frame as the walk names it without resolving its file and line (the costly part).
+   * By name, not by Class (a static map must not pin class loaders): two loaders' different builds
+   * of one class would share the first one's line, a case not worth a Class reference.
+   */
+  private record FrameKey(String className, String methodName, int bci, String via) {}
+
+  /** Formatted call sites: a service sends from a few lines, sampled 100 times a second. Bounded. */
+  private static final java.util.concurrent.ConcurrentHashMap<FrameKey, String> FORMATTED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  static final int MAX_FORMATTED = 1024;
+
+  /** {@link #format}, remembered per class, method, bytecode index and framework (at most {@link #MAX_FORMATTED}). */
+  private static String formatCached(StackWalker.StackFrame f, String via) {
+    FrameKey key = new FrameKey(f.getClassName(), f.getMethodName(), f.getByteCodeIndex(), via);
+    String s = FORMATTED.get(key);
+    if (s != null) return s;
+    s = format(f, via);
+    if (FORMATTED.size() < MAX_FORMATTED) FORMATTED.putIfAbsent(key, s);
+    return s;
   }
 
   /**

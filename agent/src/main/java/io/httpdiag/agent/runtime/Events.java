@@ -1,7 +1,5 @@
 package io.httpdiag.agent.runtime;
 
-import java.util.concurrent.ConcurrentHashMap;
-
 /**
  * The facade the advice calls: one static method per tracepoint, java.base types only. Keeps the
  * state of exchanges in flight in a table bounded by {@code max.exchanges} (more are counted in
@@ -10,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * code throws (a bug of ours) reaches the caller's handler, which counts it: every caller is advice
  * with {@code AgentBuilders.countFailures()} or a library adapter that catches and counts.
  *
- * <p>Publication: exchanges live in a {@link ConcurrentHashMap}; an {@link ExchangeState} is
+ * <p>Publication: exchanges live in a {@link LongTable}; an {@link ExchangeState} is
  * published by {@code put} before its first step, and each later tracepoint of an exchange runs after
  * the transport's own hand-off between threads (see {@link ExchangeState}).
  *
@@ -25,8 +23,12 @@ public final class Events {
   static volatile boolean enabled;
   /** Watch response bodies for the GC backstop (the body detector is on). */
   private static volatile boolean watchBodies;
-  /** Not final only so that the fault-safety test can make it throw (see FaultSeams in the tests). */
-  static ConcurrentHashMap<Long, ExchangeState> exchanges = new ConcurrentHashMap<>();
+  /**
+   * Keyed by the primitive id: a lookup on every step allocates no {@code Long}. Sized for the
+   * default max.exchanges. Not final only so that the fault-safety test can make it throw (see
+   * FaultSeams in the tests).
+   */
+  static LongTable<ExchangeState> exchanges = new LongTable<>(8192);
   private static final PoolStats pool = new PoolStats();
 
   private Events() {}
@@ -71,7 +73,7 @@ public final class Events {
 
   /** Calls {@code action} for every exchange in flight (the detectors' sweeper). Weakly consistent. */
   public static void forEachInFlight(java.util.function.Consumer<ExchangeState> action) {
-    for (ExchangeState x : exchanges.values()) action.accept(x);
+    exchanges.forEach(action);
   }
 
   // ---------------------------------------------------------------- configuration

@@ -29,7 +29,8 @@ public final class PoolStats {
   {
     for (int i = 0; i < hosts.length; i++) hosts[i] = new ConcurrentHashMap<>();
   }
-  private final ConcurrentHashMap<Long, Conn> conns = new ConcurrentHashMap<>();
+  /** Keyed by the primitive id: gotConn and putIdleConn, once per exchange, allocate no {@code Long}. */
+  private final LongTable<Conn> conns = new LongTable<>(2 * MAX_CONNECTIONS);
 
   /** Counters of one library's pool(s) to one host:port. */
   public static final class Host {

@@ -25,7 +25,7 @@ public final class Redactor {
     int scheme = url.indexOf("://");
     if (scheme > 0) {
       start = scheme + 3;
-      int slash = indexOfAny(url, "/?#", start);
+      int slash = pathStart(url, start);
       int end = slash < 0 ? url.length() : slash;
       int at = url.lastIndexOf('@', end - 1);
       if (at >= start) {
@@ -61,9 +61,11 @@ public final class Redactor {
     return isSensitiveHeader(name) ? REDACTED : value;
   }
 
-  private static int indexOfAny(String s, String chars, int from) {
-    for (int i = from; i < s.length(); i++) {
-      if (chars.indexOf(s.charAt(i)) >= 0) return i;
+  /** Index of the first '/', '?' or '#' from {@code from}, or -1. Runs on every exchange: no per-char lookup. */
+  private static int pathStart(String s, int from) {
+    for (int i = from, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      if (c == '/' || c == '?' || c == '#') return i;
     }
     return -1;
   }

@@ -67,7 +67,8 @@ public final class ThreadTracker {
     private final String url; // the target, for a handler
     final boolean client;
     final Scope parent;
-    final List<Started> started = new ArrayList<>(2); // guarded by this
+    /** Guarded by this; null until a thread starts in the scope (most scopes: never, one per exchange). */
+    List<Started> started;
     volatile boolean ended;
 
     Scope(long exchangeId, String method, String url, boolean client, Scope parent) {
@@ -87,7 +88,7 @@ public final class ThreadTracker {
       long now = System.nanoTime();
       synchronized (this) {
         ended = true;
-        for (Started s : started) s.handlerEndNanos = now;
+        if (started != null) for (Started s : started) s.handlerEndNanos = now;
       }
     }
   }
@@ -159,8 +160,10 @@ public final class ThreadTracker {
       // started lazily by the first delayed task: the pool's, like its workers
       if (t.getClass().getName().equals("java.util.concurrent.DelayScheduler")) return;
       synchronized (h) {
-        for (Started s : h.started) {
-          if (s.thread.get() == t) return; // start() delegating to start(container): once is enough
+        if (h.started != null) {
+          for (Started s : h.started) {
+            if (s.thread.get() == t) return; // start() delegating to start(container): once is enough
+          }
         }
       }
       if (WALKER.walk(frames -> notTheApplications(frames.map(f -> f.getClassName())::iterator))) return;
@@ -171,6 +174,7 @@ public final class ThreadTracker {
       Started s = new Started(t, h, CallSite.always());
       synchronized (h) {
         if (h.ended) return; // ended meanwhile (from another thread)
+        if (h.started == null) h.started = new ArrayList<>(2);
         h.started.add(s);
       }
       tracked.add(s);

@@ -88,6 +88,15 @@ class CallSiteTest {
   }
 
   @Test
+  void repeatedCapturesNameTheLineEachWasTakenOn() {
+    for (int i = 0; i < 3; i++) { // after the first pass the formatted call sites are remembered ones
+      Orders.Site[] sites = Orders.twoLines(CallSite::always);
+      assertEquals(ORDERS + "twoLines(Orders.java:" + sites[0].line + ")", sites[0].captured);
+      assertEquals(ORDERS + "twoLines(Orders.java:" + sites[1].line + ")", sites[1].captured);
+    }
+  }
+
+  @Test
   void aSkippedPrefixIsPassedOverAndNamedBesideTheApplicationsLine() {
     CallSite.configure(Config.parse("callsite.skip=" + WRAPPER, null));
     Orders.Site site = Orders.load(CallSite::always);

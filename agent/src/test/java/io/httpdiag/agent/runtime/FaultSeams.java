@@ -1,7 +1,5 @@
 package io.httpdiag.agent.runtime;
 
-import java.util.concurrent.ConcurrentHashMap;
-
 /**
  * Test only: makes one part of the runtime throw on every call, through its package-private seams,
  * so the fault-safety test can prove that a failure inside the agent never reaches the application.
@@ -15,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class FaultSeams {
   private static Sink eventsSink, findingsSink;
-  private static ConcurrentHashMap<Long, ExchangeState> exchanges;
+  private static LongTable<ExchangeState> exchanges;
 
   private FaultSeams() {}
 
@@ -57,11 +55,9 @@ public final class FaultSeams {
         return true;
       case "events":
         exchanges = Events.exchanges;
-        Events.exchanges = new ConcurrentHashMap<>() {
-          private static final long serialVersionUID = 1L;
-
+        Events.exchanges = new LongTable<>(64) {
           @Override
-          public ExchangeState get(Object key) {
+          public ExchangeState get(long key) {
             throw fault(site);
           }
         };

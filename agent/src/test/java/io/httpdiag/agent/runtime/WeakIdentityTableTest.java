@@ -51,4 +51,58 @@ class WeakIdentityTableTest {
     assertEquals(50, expunged.size(), "owners only: " + expunged);
     assertEquals("kept", t.get(kept));
   }
+
+  @Test
+  void aKeyPutAgainKeepsOneEntryWithTheNewValueAndRemoveForgetsIt() {
+    WeakIdentityTable t = new WeakIdentityTable(4, null);
+    Object k = new Object();
+    assertTrue(t.put(k, "first", false));
+    assertTrue(t.put(k, "second", false));
+    assertEquals(1, t.size());
+    assertEquals("second", t.get(k));
+    t.remove(k);
+    assertNull(t.get(k));
+    assertEquals(0, t.size());
+  }
+
+  /**
+   * A writer puts and removes its own keys while a reader looks up keys that stay in the table
+   * throughout: a lock-free lookup must never miss a key that is present, whatever is unlinked
+   * around it in the same bucket (the JDK adapter would lose an exchange's steps).
+   */
+  @Test
+  void lookupsNeverMissAKeyWhileNeighboursComeAndGo() throws Exception {
+    WeakIdentityTable t = new WeakIdentityTable(1 << 20, 64, null); // 64 buckets: every bucket is shared
+    Object[] stable = new Object[256];
+    for (int i = 0; i < stable.length; i++) {
+      stable[i] = new Object();
+      t.put(stable[i], i, false);
+    }
+    WeakIdentityTable big = t;
+    java.util.concurrent.atomic.AtomicReference<String> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    long deadline = System.nanoTime() + 1_000_000_000L;
+    Thread writer = new Thread(() -> {
+      Object[] churn = new Object[512];
+      while (System.nanoTime() < deadline && failure.get() == null) {
+        for (int j = 0; j < churn.length; j++) {
+          churn[j] = new Object();
+          big.put(churn[j], -1, false);
+        }
+        for (Object o : churn) big.remove(o);
+      }
+    });
+    Thread reader = new Thread(() -> {
+      while (System.nanoTime() < deadline && failure.get() == null) {
+        for (int i = 0; i < stable.length; i++) {
+          Object v = big.get(stable[i]);
+          if (!Integer.valueOf(i).equals(v)) failure.compareAndSet(null, "missed " + i + ": " + v);
+        }
+      }
+    });
+    writer.start();
+    reader.start();
+    writer.join();
+    reader.join();
+    if (failure.get() != null) fail(failure.get());
+  }
 }

@@ -26,6 +26,13 @@ public final class Orders {
     return new Site(ApiClient.Retrying.send(capture), Site.line());
   }
 
+  /** Two captures from two lines of one method: each should name its own line. */
+  public static Site[] twoLines(Supplier<String> capture) {
+    Site first = new Site(capture.get(), Site.line());
+    Site second = new Site(capture.get(), Site.line());
+    return new Site[] {first, second};
+  }
+
   /** Runs {@code work} inside the wrapper and returns nothing: a thread's entry point. */
   public static void inside(Supplier<String> work) {
     ApiClient.send(work);
