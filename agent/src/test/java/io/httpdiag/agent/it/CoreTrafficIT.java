@@ -57,17 +57,19 @@ class CoreTrafficIT {
         "httpdiag #N +T connectStart addr=127.0.0.1:P",
         "httpdiag #N +T connectDone addr=127.0.0.1:P conn=cN",
         "httpdiag #N +T tlsHandshakeStart conn=cN",
-        "httpdiag #N +T tlsHandshakeDone protocol=TLSv1.3 cipher=C alpn=http/1.1",
+        // TLS: client and server both offer h2 by ALPN by default (as Go's do), so this exchange is a stream
+        "httpdiag #N +T tlsHandshakeDone protocol=TLSv1.3 cipher=C alpn=h2",
         "httpdiag #N +T gotConn reused=false wasIdle=false conn=cN",
+        "httpdiag #N +T streamOpened stream=1 active=1 conn=cN",
         "httpdiag #N +T wroteHeaders",
         "httpdiag #N +T wroteRequest bytes=0",
         "httpdiag #N +T gotFirstResponseByte",
         "httpdiag #N +T gotResponseHeaders status=200 contentLength=6",
         "httpdiag #N +T bodyEnd bytes=6 drained=true closedBy=eof -> putIdleConn ok",
         "httpdiag #N GET https://127.0.0.1:P/tls status=200 total=T connect=T tls=T waitForConn=T firstByte=T body=T"
-            + " reused=false wasIdle=false conn=cN bytes=6 drained=true -> putIdleConn ok",
+            + " reused=false wasIdle=false conn=cN stream=1 bytes=6 drained=true -> putIdleConn ok",
         "httpdiag cN connClosed reason=transportClosed",
-        "httpdiag cN connClosed reason=transportClosed"), client);
+        "httpdiag cN connClosed reason=transportClosed streams=1"), client);
   }
 
   @Test
