@@ -470,9 +470,9 @@ public final class Events {
    * h2 connection close.
    */
   private static void endStreamsOf(long connectionId) {
-    for (ExchangeState x : exchanges.values()) {
+    exchanges.forEach(x -> {
       if (!x.server && x.connectionId == connectionId && x.streamId != 0 && x.bodyEnded) end(x);
-    }
+    });
   }
 
   /** Ends an exchange whose putIdleConn will not come. */
