@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.httpdiag.agent.runtime.Counters;
 import java.io.File;
+import net.bytebuddy.asm.Advice;
 import net.bytebuddy.dynamic.ClassFileLocator;
 import org.junit.jupiter.api.Test;
 
@@ -17,9 +18,12 @@ class WarmUpTest {
   @Test
   void theSampleClassIsTransformedWithEveryAdviceAndNothingFails() throws Exception {
     long failuresBefore = Counters.failures.get();
-    // What the agent jar offers: the agent's classes and nothing of the JDK's (unlike a class loader).
+    // What the agent jar offers: the agent's classes and ByteBuddy's, nothing of the JDK's (unlike a
+    // class loader, which would hide an advice type pool that cannot see the JDK).
     File classes = new File(WarmUp.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    boolean transformed = WarmUp.transformSample(new ClassFileLocator.ForFolder(classes));
+    File byteBuddy = new File(Advice.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    boolean transformed = WarmUp.transformSample(new ClassFileLocator.Compound(new ClassFileLocator.ForFolder(classes),
+        ClassFileLocator.ForJarFile.of(byteBuddy)));
     assertTrue(transformed, "the warm-up's sample class was not transformed");
     assertEquals(failuresBefore, Counters.failures.get(), "the warm-up counted a failure");
   }
