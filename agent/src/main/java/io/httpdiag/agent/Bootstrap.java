@@ -39,6 +39,13 @@ public final class Bootstrap {
         return;
       }
       installed = true;
+      // The MBean waits for the first HTTP use: never JMX at start-up (see JmxRegistration).
+      Runnable onFirstHttpUse = config.jmx ? new JmxRegistration(version())::registerSoon : () -> { };
+      Instrumenter instrumenter = new Instrumenter(inst, config, jarPath, onFirstHttpUse);
+      // First, so that loading ByteBuddy on its own thread overlaps the rest of this wiring (the
+      // reporter and JFR take tens of ms) instead of following it: an application that does HTTP
+      // at once waits for the rest of the warm-up at its first use.
+      if (!dynamic) instrumenter.startWarmUp();
       for (Library l : Libraries.enabled(config)) {
         Runnable task = l.housekeeping();
         if (task != null) Housekeeping.register(task);
@@ -46,9 +53,6 @@ public final class Bootstrap {
       Reporter reporter = Reporter.create(config);
       Reconfigure.installed(reporter); // what a second attach may change (Agent calls Reconfigure)
       Detectors detectors = new Detectors(config, reporter, Housekeeping::run);
-      // The MBean waits for the first HTTP use: never JMX at start-up (see JmxRegistration).
-      Runnable onFirstHttpUse = config.jmx ? new JmxRegistration(version())::registerSoon : () -> { };
-      Instrumenter instrumenter = new Instrumenter(inst, config, jarPath, onFirstHttpUse);
       if (detectors.active()) {
         Events.install(config, detectors, reporter, instrumenter::beforeFirstThreadScope, detectors::sweep);
         detectors.startSweeper();

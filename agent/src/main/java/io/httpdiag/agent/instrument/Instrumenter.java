@@ -7,6 +7,9 @@ import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import net.bytebuddy.agent.builder.AgentBuilder;
 
 /**
@@ -17,7 +20,7 @@ import net.bytebuddy.agent.builder.AgentBuilder;
  * loads a class of one of the libraries it does nothing but compare a name prefix (ByteBuddy is
  * loaded meanwhile in the background, see {@link WarmUp}). On that first class it builds the
  * instrumentation (in the loading thread, once), transforms that class too, and from then on hands every class to ByteBuddy's transformers; {@code Thread} is retransformed
- * when the first thread scope opens. Never throws into the JVM.
+ * at once on a thread of ours, and the first thread scope waits for it. Never throws into the JVM.
  *
  * <p>Why not register ByteBuddy's transformers at that moment: a transformer added while a class is
  * being loaded is not called for that class, and two registrations racing with a class load would
@@ -34,6 +37,14 @@ public final class Instrumenter implements ClassFileTransformer {
   private volatile WarmUp warmUp; // null when attached
   /** Thread still needs retransforming (first-use mode with the threads library on). */
   private volatile boolean threadsPending;
+  /** Someone has begun retransforming Thread; {@link #threadsRetransformed} opens when it is done. */
+  private final AtomicBoolean threadsClaimed = new AtomicBoolean();
+  private final CountDownLatch threadsRetransformed = new CountDownLatch(1);
+  /**
+   * The first thread scope waits at most this long for the background retransformation of Thread
+   * (tens of ms; bounded in case the scope's thread holds something the retransformation needs).
+   */
+  private static final long MAX_THREADS_WAIT_MILLIS = 10_000;
 
   public Instrumenter(Instrumentation inst, Config config, String jarPath) {
     this(inst, config, jarPath, () -> { });
@@ -65,9 +76,21 @@ public final class Instrumenter implements ClassFileTransformer {
    * a JVM that never does HTTP spends that CPU (about 0.15 s) once, in the background.
    */
   public void onFirstUse() {
-    if (!config.instrumentCore && !config.instrumentJdk && !config.instrumentOkHttp) return;
+    if (!firstUseMode()) return;
+    startWarmUp();
     inst.addTransformer(this, true);
-    warmUp = WarmUp.start(jarPath);
+  }
+
+  /**
+   * Starts {@link WarmUp}'s thread, once, if {@link #onFirstUse} will register: the wiring calls it
+   * before anything else, so that ByteBuddy loads while the rest of the agent is being built.
+   */
+  public synchronized void startWarmUp() {
+    if (warmUp == null && firstUseMode()) warmUp = WarmUp.start(jarPath);
+  }
+
+  private boolean firstUseMode() {
+    return config.instrumentCore || config.instrumentJdk || config.instrumentOkHttp;
   }
 
   /**
@@ -77,7 +100,22 @@ public final class Instrumenter implements ClassFileTransformer {
   public void beforeFirstThreadScope() {
     if (threadsPending) {
       threadsPending = false;
+      retransformThreadsOnce(); // the background retransformation, if it has not begun yet
+      try {
+        threadsRetransformed.await(MAX_THREADS_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // the application's interrupt: keep it, go on
+      }
+    }
+  }
+
+  /** Retransforms {@code Thread}: in whichever thread comes first, once; the other waits for it. */
+  private void retransformThreadsOnce() {
+    if (!threadsClaimed.compareAndSet(false, true)) return;
+    try {
       retransformThreads();
+    } finally {
+      threadsRetransformed.countDown();
     }
   }
 
@@ -134,11 +172,15 @@ public final class Instrumenter implements ClassFileTransformer {
     List<ClassFileTransformer> built = new ArrayList<>();
     for (AgentBuilder b : Libraries.builders(config, jarPath)) built.add(AgentBuilders.raw(b));
     // Thread was loaded long before and needs retransforming, which cannot happen here: classes
-    // loaded or retransformed while a transformer runs are not given to transformers again. The
-    // first handler or client exchange to open a thread scope does it, before any thread it
-    // could start: threads started outside scopes are of no interest to the detector.
+    // loaded or retransformed while a transformer runs are not given to transformers again. A
+    // thread of ours does it at once, beside the rest of the first use (tens of ms of ByteBuddy
+    // describing Thread, which used to be paid inside the application's first request); the first
+    // handler or client exchange to open a thread scope waits for it (or does it, if that thread
+    // could not start), before any thread it could start: threads started outside scopes are of
+    // no interest to the detector.
     threadsPending = config.detectThreads;
     delegates = built;
+    if (config.detectThreads) WarmUp.inBackground(this::retransformThreadsOnce, "httpdiag-instrument-threads");
     onFirstHttpUse.run();
     return built;
   }
