@@ -122,6 +122,12 @@ public final class OkHttpSemantics {
     } catch (IOException e) {
       seen(name, "threw " + e.getClass().getName() + (racy ? "" : ": " + e.getMessage()));
     }
+    if (name.equals("callTimeout")) {
+      // Okio's watchdog cancels the call (the `canceled` event) on its own thread, and the caller can
+      // see its failure first: wait for the event, which OkHttp always sends on a call timeout.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!events.contains("canceled") && System.nanoTime() < deadline) java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    }
     List<String> seenEvents = new ArrayList<>(events);
     if (racy) Collections.sort(seenEvents);
     seen(name, "events " + seenEvents);
