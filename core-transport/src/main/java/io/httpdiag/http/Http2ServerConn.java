@@ -183,7 +183,6 @@ final class Http2ServerConn {
     } catch (Http2Exception e) {
       log.log(System.Logger.Level.DEBUG, "connection {0}: {1}", conn.id, e.getMessage());
       goAway(e.code(), e.getMessage());
-      drainBeforeClose();
       return "protocolError";
     } catch (SocketTimeoutException e) {
       goAway(ErrorCode.NO_ERROR, "");
@@ -678,9 +677,6 @@ final class Http2ServerConn {
    * GOAWAY as the reading thread ends the connection. When the write lock stays held (a write
    * blocked on a client that does not read), the socket is closed instead, which ends that write.
    */
-  private static final long GOAWAY_LINGER_MILLIS = 1000;
-  private static final long GOAWAY_LINGER_BYTES = 1 << 20;
-
   private void goAway(ErrorCode code, String debug) {
     boolean locked;
     try {
@@ -831,33 +827,6 @@ final class Http2ServerConn {
     }
     for (Http2Stream s : open) {
       s.canceledByPeer("the connection closed");
-    }
-  }
-
-  /**
-   * After a GOAWAY for a connection error: half-close and read (discarding) what the client still
-   * sends, {@link #GOAWAY_LINGER_MILLIS} and {@link #GOAWAY_LINGER_BYTES} at most, before the caller
-   * closes. Closing a socket with unread input sends a TCP RST, and a client receiving it can lose
-   * the GOAWAY still unread in its buffer (a flood's sender has more on the way: seen in
-   * Http2FloodTest). Go's server lingers likewise (1 s); the byte bound keeps a client that never
-   * stops sending from holding the thread for the whole second.
-   */
-  private void drainBeforeClose() {
-    try {
-      socket.shutdownOutput(); // the GOAWAY is flushed: FIN after it
-      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GOAWAY_LINGER_MILLIS);
-      byte[] discard = new byte[8192];
-      InputStream raw = socket.getInputStream();
-      for (long drained = 0; drained < GOAWAY_LINGER_BYTES; ) {
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0) return;
-        socket.setSoTimeout((int) left);
-        int n = raw.read(discard);
-        if (n < 0) return;
-        drained += n;
-      }
-    } catch (IOException ignored) {
-      // timed out, reset or closed: the caller closes
     }
   }
 
