@@ -113,6 +113,8 @@ final class Http2ServerConn {
   private long resetWindowStart = System.nanoTime(); // reading thread only
   private int resetsInWindow; // reading thread only
   private int emptyDataInARow; // reading thread only
+  private int framesRead; // reading thread only
+  private static final int FRAMES_PER_YIELD = 64;
   private boolean fieldBlockDeadline; // reading thread only: a field block's readHeaderTimeout is armed
   private final Object controlLock = new Object();
   private long[] owedPings = new long[4]; // guarded by controlLock: opaque data of the PING ACKs owed
@@ -179,6 +181,12 @@ final class Http2ServerConn {
         }
         lastActivityNanos = System.nanoTime();
         onFrame(f);
+        if ((++framesRead & (FRAMES_PER_YIELD - 1)) == 0) {
+          // A virtual thread is never preempted: a client that keeps this connection's input full
+          // (a flood) would keep its carrier, and with few carriers other connections' readers and
+          // handlers would wait behind it. Go's scheduler preempts; here the reader yields.
+          Thread.yield();
+        }
       }
     } catch (Http2Exception e) {
       log.log(System.Logger.Level.DEBUG, "connection {0}: {1}", conn.id, e.getMessage());
