@@ -319,8 +319,6 @@ final class H2Bench {
     System.out.println("CPU µs/req = client JVM process CPU / requests (its own threads and the carriers of the " + CLIENT_CONCURRENCY
         + " calling virtual threads); connections used = TLS connections the server accepted during the client JVM's life (most of any run);"
         + " B/req = bytes allocated by all threads per request.");
-    System.out.println("core-transport's h2 client: not on this branch yet (issue 17's client is being built in parallel);"
-        + " adding it is one class, see H2Client's Javadoc. Then: core-transport CPU µs/req vs the JDK's above.");
   }
 
   /** A self-signed EC certificate for 127.0.0.1 and localhost, by the JDK's keytool, valid two days. */
