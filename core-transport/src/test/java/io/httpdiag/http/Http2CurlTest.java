@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.httpdiag.http.testing.Await;
+import io.httpdiag.http.testing.Curl;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -60,17 +60,11 @@ class Http2CurlTest {
   }
 
   private static Process curl(String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-S", "--max-time", "20"));
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).start();
+    return Curl.start(args);
   }
 
   private static String run(Process p) throws Exception {
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "curl hung");
-    assertEquals(0, p.exitValue(), "curl failed: " + err);
-    return out;
+    return Curl.output(p);
   }
 
   @Test

@@ -1,16 +1,15 @@
 package io.httpdiag.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.httpdiag.http.testing.Await;
+import io.httpdiag.http.testing.Curl;
 import io.httpdiag.http.testing.TestCerts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -208,14 +207,10 @@ class Http2TlsInteropTest {
     }
   }
 
+  /** curl over TLS trusting any certificate, printing the HTTP version it spoke after the body. */
   private static String curl(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-S", "-k", "--max-time", "20", "-w", " v%{http_version}"));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "curl hung");
-    assertEquals(0, p.exitValue(), "curl failed: " + err);
-    return out;
+    List<String> withTls = new ArrayList<>(List.of("-k", "-w", " v%{http_version}"));
+    withTls.addAll(List.of(args));
+    return Curl.output(Curl.start(withTls.toArray(new String[0])));
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.httpdiag.http.testing.Await;
+import io.httpdiag.http.testing.Curl;
 import io.httpdiag.http.testing.TestCerts;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -60,17 +61,11 @@ class ServerInteropTest {
   }
 
   private static Process curl(String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-S", "--max-time", "20"));
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).start();
+    return Curl.start(args);
   }
 
   private static String run(Process p) throws Exception {
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "curl hung");
-    assertEquals(0, p.exitValue(), "curl failed: " + err);
-    return out;
+    return Curl.output(p);
   }
 
   private static void assumeCurl() {
